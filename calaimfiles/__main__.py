@@ -1,0 +1,3 @@
+from calaimfiles.commands import main
+
+main()

@@ -1,0 +1,21 @@
+"""The command line: thin typer commands over the library, one module per verb."""
+
+from __future__ import annotations
+
+import typer
+
+from calaimfiles.commands import rules, validate
+
+app = typer.Typer(
+    name="calaimfiles",
+    help="Check, fix and exchange CalAIM ECM and Community Supports data files (MIF, RTF, OTF, CSASF, CSPRTF).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command(name="validate")(validate.validate_command)
+app.command(name="rules")(rules.rules_command)
+
+
+def main() -> None:
+    app()

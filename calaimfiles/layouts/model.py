@@ -1,0 +1,192 @@
+"""Pydantic models of a layout: its columns, their field types, code sets and the conditions between them.
+
+The models hold no CalAIM facts themselves: those live in the TOML files under `data/`, so a plan profile
+can rename a column, add an alias or change a code set without touching code. Rules refer to columns by
+their stable `id` and to codes by their `role`, never by header text or code number.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class FieldType(enum.StrEnum):
+    """The field types of reference section 2."""
+
+    TEXT = "text"
+    CIN = "cin"
+    NPI = "npi"
+    TIN = "tin"
+    DATE = "date"
+    PERIOD = "period"
+    PHONE = "phone"
+    ZIP = "zip"
+    STATE = "state"
+    YES_NO = "yn"
+    CODE = "code"
+    COUNT = "count"
+    MINUTES = "minutes"
+    EMAIL = "email"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CodeValue(_Strict):
+    """One allowed value of a code set. `code` is the spelling written back; `label` and `short` are accepted."""
+
+    code: str
+    label: str | None = None
+    short: str | None = None
+    role: str | None = None
+    flags: tuple[str, ...] = ()
+    available_from: str | None = Field(default=None, description="ISO date before which the value is unusual")
+
+
+class CodeSet(_Strict):
+    """A closed list of values for a code column (reference section 7)."""
+
+    name: str
+    title: str
+    numbered: bool = Field(default=False, description="cells may hold the number, the label or 'number - label'")
+    values: tuple[CodeValue, ...]
+
+    def codes_with_role(self, *roles: str) -> frozenset[str]:
+        return frozenset(v.code for v in self.values if v.role in roles)
+
+    def codes_with_flag(self, flag: str) -> frozenset[str]:
+        return frozenset(v.code for v in self.values if flag in v.flags)
+
+    def code_for_role(self, role: str) -> str:
+        for value in self.values:
+            if value.role == role:
+                return value.code
+        raise KeyError(f"code set {self.name} has no value with role {role!r}")
+
+    def value_of(self, code: str) -> CodeValue:
+        for value in self.values:
+            if value.code == code:
+                return value
+        raise KeyError(code)
+
+
+class Condition(_Strict):
+    """One clause of a 'required if' condition; all clauses of a column must hold together.
+
+    `equals` compares the normalised value of `column`; `role` and `flag` select codes of the column's code
+    set by their role or flag; `filled` tests for a non-blank cell; `greater_than` compares a number.
+    """
+
+    column: str
+    equals: tuple[str, ...] = ()
+    role: tuple[str, ...] = ()
+    flag: str | None = None
+    filled: bool | None = None
+    greater_than: float | None = None
+    negate: bool = False
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        tests = [self.equals, self.role, self.flag is not None, self.filled is not None, self.greater_than is not None]
+        if sum(map(bool, tests)) != 1:
+            raise ValueError(f"condition on {self.column!r} needs one of equals, role, flag, filled, greater_than")
+        return self
+
+
+class Column(_Strict):
+    """One column of a layout."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    type: FieldType
+    required: bool = False
+    required_if: tuple[Condition, ...] = ()
+    required_rule: str | None = Field(default=None, description="code reported for a blank required cell")
+    unless: tuple[Condition, ...] = Field(default=(), description="clauses that exempt a row from requirement")
+    same_every_row: bool = False
+    default: str | None = Field(default=None, description="the safe fix for a blank required cell")
+    member: bool = Field(default=True, description="holds member data (PHI): never shown in machine output")
+    codeset: str | None = None
+    separator: str | None = Field(default=None, description="a cell may hold several codes split by this")
+    aliases: tuple[str, ...] = ()
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _codes_need_set(self) -> Column:
+        if (self.type is FieldType.CODE) != (self.codeset is not None):
+            raise ValueError(f"column {self.id}: a code column names its code set, and only a code column does")
+        return self
+
+
+class Layout(_Strict):
+    """A file layout: its columns in the order of the reference, its key and the parameters of its rules."""
+
+    name: str
+    title: str
+    direction: str = Field(pattern=r"^(plan-to-provider|provider-to-plan)$")
+    key: tuple[str, ...]
+    sheet_names: tuple[str, ...] = ()
+    production_date: str | None = None
+    reporting_period: str | None = None
+    duplicate_rule: str
+    duplicate_severity: str = Field(default="error", pattern="^(error|warning)$")
+    same_value_rule: str
+    parameters: dict[str, Any] = {}
+    columns: tuple[Column, ...]
+    codesets: dict[str, CodeSet] = Field(default={}, description="the code sets its code columns use")
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Layout:
+        ids = {c.id for c in self.columns}
+        if len(ids) != len(self.columns):
+            raise ValueError(f"layout {self.name}: column ids repeat")
+        referenced = set(self.key) | {c for c in (self.production_date, self.reporting_period) if c is not None}
+        for column in self.columns:
+            referenced |= {c.column for c in column.required_if + column.unless}
+        missing = referenced - ids
+        if missing:
+            raise ValueError(f"layout {self.name}: unknown column ids {sorted(missing)}")
+        unknown_sets = {c.codeset for c in self.columns if c.codeset} - set(self.codesets)
+        if unknown_sets:
+            raise ValueError(f"layout {self.name}: unknown code sets {sorted(unknown_sets)}")
+        return self
+
+    @property
+    def is_return_file(self) -> bool:
+        return self.direction == "provider-to-plan"
+
+    def column(self, column_id: str) -> Column:
+        for column in self.columns:
+            if column.id == column_id:
+                return column
+        raise KeyError(f"layout {self.name} has no column {column_id!r}")
+
+    def has_column(self, column_id: str) -> bool:
+        return any(c.id == column_id for c in self.columns)
+
+    def codeset_of(self, column_id: str) -> CodeSet:
+        name = self.column(column_id).codeset
+        if name is None:
+            raise KeyError(f"column {column_id!r} of {self.name} has no code set")
+        return self.codesets[name]
+
+    def parameter(self, name: str) -> Any:
+        try:
+            return self.parameters[name]
+        except KeyError:
+            raise KeyError(f"layout {self.name} does not set parameter {name!r}") from None
+
+
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_PAREN = re.compile(r"\s+\(")
+
+
+def header_key(text: str) -> str:
+    """How headers are compared: ignoring case, repeated (also non-breaking) spaces and spaces before '('."""
+    folded = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip().casefold()
+    return _SPACE_BEFORE_PAREN.sub("(", folded)

@@ -1,0 +1,88 @@
+"""Find the header row of a sheet and the layout it belongs to.
+
+Plan templates put title rows above the header, rename a column or two and add their own columns, so
+the header is searched in the first rows and scored against every layout: the layout whose columns explain
+most of the header cells, and most of whose columns are present, wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from calaimfiles.layouts import Layout, header_key
+
+HEADER_SEARCH_ROWS = 20
+MIN_MATCHED_COLUMNS = 3
+MIN_LAYOUT_COVERAGE = 0.3
+SHEET_NAME_BONUS = 0.05
+
+
+@dataclass
+class HeaderMatch:
+    """Where a layout's header is and which sheet column holds each layout column (0-based indexes)."""
+
+    layout: Layout
+    header_row: int
+    columns: dict[str, int]
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+    repeated: list[tuple[int, str]] = field(default_factory=list)
+    score: float = 0.0
+
+    @property
+    def missing(self) -> list[str]:
+        return [c.id for c in self.layout.columns if c.id not in self.columns]
+
+
+def header_lookup(layout: Layout) -> dict[str, str]:
+    """Normalised header text (canonical names and aliases) -> column id."""
+    lookup: dict[str, str] = {}
+    for column in layout.columns:
+        for text in (column.name, *column.aliases):
+            lookup.setdefault(header_key(text), column.id)
+    return lookup
+
+
+def match_row(layout: Layout, row: Sequence[Any], row_index: int, sheet_name: str = "") -> HeaderMatch:
+    lookup = header_lookup(layout)
+    columns: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
+    repeated: list[tuple[int, str]] = []
+    labelled = 0
+    for index, cell in enumerate(row):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        labelled += 1
+        column_id = lookup.get(header_key(cell))
+        if column_id is None:
+            unknown.append((index, cell.strip()))
+        elif column_id in columns:
+            repeated.append((index, column_id))
+        else:
+            columns[column_id] = index
+    matched = len(columns)
+    if matched == 0:
+        return HeaderMatch(layout, row_index, columns, unknown, repeated, 0.0)
+    precision = matched / labelled
+    recall = matched / len(layout.columns)
+    score = 2 * precision * recall / (precision + recall)
+    if sheet_name.strip().casefold() in {n.casefold() for n in layout.sheet_names}:
+        score += SHEET_NAME_BONUS
+    return HeaderMatch(layout, row_index, columns, unknown, repeated, score)
+
+
+def find_header(
+    rows: Sequence[Sequence[Any]], layouts: Sequence[Layout], sheet_name: str = ""
+) -> HeaderMatch | None:
+    """The best (row, layout) pair among the first rows, or None when no row looks like a known header."""
+    best: HeaderMatch | None = None
+    for row_index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        for layout in layouts:
+            candidate = match_row(layout, row, row_index, sheet_name)
+            recall = len(candidate.columns) / len(layout.columns)
+            if len(candidate.columns) < MIN_MATCHED_COLUMNS or recall < MIN_LAYOUT_COVERAGE:
+                continue
+            if best is None or candidate.score > best.score:
+                best = candidate
+    return best

@@ -1,0 +1,213 @@
+"""Open a workbook or CSV file and hand out its sheets as grids anchored at A1.
+
+python-calamine does the reading (several times faster than openpyxl). Two of its habits are corrected
+here: rows and columns keep the numbers Excel shows (the grid always starts at A1), and error cells
+(`#N/A`, `#REF!`), which calamine returns as blanks, are recovered from the sheet XML.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+import python_calamine
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SCAN_CHUNK = 1 << 24
+
+
+class ReadError(Exception):
+    """The file cannot be read as a workbook; the message is one plain sentence for the user."""
+
+
+@dataclass
+class Sheet:
+    """One sheet: `rows[0]` is Excel row 1 and `rows[r][0]` is column A. Error cells map (row, col) -> text."""
+
+    name: str
+    rows: list[list[Any]]
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden: bool = False
+
+
+class Workbook:
+    """A readable file; sheets are loaded on first use and kept."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.suffix = path.suffix.lower()
+        self._cache: dict[str, Sheet] = {}
+        if self.suffix == ".csv":
+            self._book = None
+            self.sheet_names = [path.stem]
+            self._hidden: set[str] = set()
+            return
+        _check_container(path, self.suffix)
+        try:
+            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+        except python_calamine.PasswordError:
+            raise ReadError("the workbook is password-protected (encrypted); save an unprotected copy") from None
+        except Exception as error:  # calamine raises several unrelated types for damaged files
+            raise ReadError(f"not a readable workbook ({_short(error)})") from None
+        self.sheet_names = list(self._book.sheet_names)
+        self._hidden = {
+            m.name for m in self._book.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible
+        }
+
+    @property
+    def is_excel(self) -> bool:
+        return self.suffix in EXCEL_SUFFIXES
+
+    def sheet(self, name: str) -> Sheet:
+        if name not in self._cache:
+            self._cache[name] = self._load(name)
+        return self._cache[name]
+
+    def sheets(self) -> Iterator[Sheet]:
+        for name in self.sheet_names:
+            yield self.sheet(name)
+
+    def _load(self, name: str) -> Sheet:
+        if self._book is None:
+            return Sheet(name, _read_csv(self.path))
+        try:
+            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as error:
+            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+        errors = scan_error_cells(self.path, name) if self.is_excel else {}
+        return Sheet(name, rows, errors, hidden=name in self._hidden)
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:160]
+
+
+def _check_container(path: Path, suffix: str) -> None:
+    """Tell an encrypted, truncated or mislabelled file apart before calamine gives a cryptic error."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as error:
+        raise ReadError(f"cannot open the file ({error.strerror or error})") from None
+    if not head:
+        raise ReadError("the file is empty")
+    if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods"):
+        if head.startswith(_OLE_MAGIC):
+            raise ReadError("the workbook is password-protected (encrypted); save an unprotected copy")
+        if not head.startswith(_ZIP_MAGIC):
+            raise ReadError(f"not an Excel workbook: the content is not what a {suffix} file holds")
+        if not zipfile.is_zipfile(path):
+            raise ReadError("the workbook is damaged or truncated (its zip directory is missing)")
+
+
+def _read_csv(path: Path) -> list[list[Any]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_bytes().decode("cp1252", errors="replace")
+    except OSError as error:
+        raise ReadError(f"cannot read the file ({error.strerror or error})") from None
+    sample = text[:65536]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as error:
+        raise ReadError(f"not a readable CSV file ({error})") from None
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
+# -- error cells -----------------------------------------------------------------------------------------------
+
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?\bt="e"[^>]*>(?:(?!</(?:\w+:)?c>).)*?'
+    rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
+    re.DOTALL,
+)
+_ERROR_CELL_T_FIRST = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>(?:(?!</(?:\w+:)?c>).)*?'
+    rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
+    re.DOTALL,
+)
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The zip member that holds a sheet, found through workbook.xml and its relationships."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    rel_id = None
+    for element in workbook.iter():
+        if element.tag.endswith("}sheet") and element.get("name") == sheet_name:
+            rel_id = element.get(_REL_NS)
+    if rel_id is None:
+        return None
+    for rel in rels:
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return str(PurePosixPath("xl") / target)
+    return None
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + (char - 64)
+    return index - 1
+
+
+def scan_error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Find cells stored with type `e` (Excel errors) by streaming the sheet XML; usually none."""
+    found: dict[tuple[int, int], str] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, sheet_name)
+            if part is None:
+                return found
+            with archive.open(part) as stream:
+                tail = b""
+                while True:
+                    chunk = stream.read(_SCAN_CHUNK)
+                    buffer = tail + chunk
+                    if not chunk:
+                        _collect_errors(buffer, found)
+                        break
+                    cut = buffer.rfind(b"</row>")
+                    if cut < 0:
+                        tail = buffer
+                        continue
+                    cut += len(b"</row>")
+                    _collect_errors(buffer[:cut], found)
+                    tail = buffer[cut:]
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
+        raise ReadError(f"the workbook is damaged ({_short(error)})") from None
+    return found
+
+
+def _collect_errors(buffer: bytes, found: dict[tuple[int, int], str]) -> None:
+    if b't="e"' not in buffer:
+        return
+    for pattern in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
+        for match in pattern.finditer(buffer):
+            row = int(match.group(2)) - 1
+            found[(row, _column_index(match.group(1)))] = match.group(3).decode("utf-8", "replace")

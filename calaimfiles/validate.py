@@ -1,0 +1,151 @@
+"""Validate files: read -> find the header and layout -> normalise -> run the checks -> findings.
+
+This is the library entry point behind `calaimfiles validate`; it never prints and never writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from calaimfiles.findings import Finding, Severity, column_number
+from calaimfiles.layouts import LAYOUT_NAMES, Layout, all_layouts, load_layout
+from calaimfiles.reading.header import HeaderMatch, find_header
+from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Sheet, Workbook
+from calaimfiles.rules import checks_for
+from calaimfiles.rules.structure import structure_findings
+from calaimfiles.rules.table import Options, build_table
+
+CALIFORNIA = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+class InputError(Exception):
+    """The input cannot be validated at all (exit code 2); the message is one sentence for the user."""
+
+
+def today_in_california(now: dt.datetime | None = None) -> dt.date:
+    """Dates in these files are California calendar dates, whatever the machine's time zone."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(CALIFORNIA).date()
+
+
+@dataclass
+class Selection:
+    """Which codes to report, as with ruff: a code or a prefix (`RTF`, `RTF-R3`, `DATE`) selects or ignores."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def wants(self, code: str) -> bool:
+        if self.select and not any(_matches(code, s) for s in self.select):
+            return False
+        return not any(_matches(code, s) for s in self.ignore)
+
+
+def _matches(code: str, pattern: str) -> bool:
+    """`RTF` matches RTF-R3; `RTF-R3` matches RTF-R3 and RTF-R3a but not RTF-R30."""
+    code, pattern = code.upper(), pattern.upper()
+    if code == pattern or code.startswith(pattern + "-"):
+        return True
+    rest = code[len(pattern):]
+    return code.startswith(pattern) and pattern[-1:].isdigit() and rest.isalpha()
+
+
+@dataclass
+class ValidationRequest:
+    """Everything a run needs: `as_of` is 'today' for future-date rules; `layout`/`sheet` override detection."""
+
+    as_of: dt.date = field(default_factory=today_in_california)
+    period: dt.date | None = None
+    layout: str | None = None
+    sheet: str | None = None
+    selection: Selection = field(default_factory=Selection)
+
+
+@dataclass
+class SheetResult:
+    """The findings for one sheet that holds a layout."""
+
+    path: Path
+    layout: str
+    sheet: str
+    rows: int
+    findings: list[Finding]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into the readable files directly inside them (Excel's `~$` lock files skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.iterdir()
+                       if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES and not p.name.startswith("~$"))
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def validate_file(path: Path, request: ValidationRequest) -> list[SheetResult]:
+    """Validate every sheet of one file that holds a known layout. Raises InputError when none can be checked."""
+    if not path.exists():
+        raise InputError("no such file")
+    if path.is_dir():
+        raise InputError("is a folder; pass the folder itself to validate every workbook in it")
+    if path.suffix.lower() not in READABLE_SUFFIXES:
+        raise InputError(f"cannot read {path.suffix or 'files without an extension'}: use .xlsx, .xlsm, .xls or .csv")
+    try:
+        book = Workbook(path)
+        return _validate_book(book, request)
+    except ReadError as error:
+        raise InputError(str(error)) from None
+    except MemoryError:
+        raise InputError("the file is too large to read into memory") from None
+
+
+def _validate_book(book: Workbook, request: ValidationRequest) -> list[SheetResult]:
+    layouts = [load_layout(request.layout)] if request.layout else all_layouts()
+    if request.sheet is not None and request.sheet not in book.sheet_names:
+        raise InputError(f"has no sheet named {request.sheet!r} (sheets: {', '.join(book.sheet_names)})")
+    names = [request.sheet] if request.sheet is not None else book.sheet_names
+    results: list[SheetResult] = []
+    empty = 0
+    for name in names:
+        sheet = book.sheet(name)
+        if not any(any(v != "" for v in row) for row in sheet.rows[:50]):
+            empty += 1
+            continue
+        header = find_header(sheet.rows, layouts, name)
+        if header is None:
+            continue
+        results.append(_validate_sheet(book.path, sheet, header, request))
+    if not results:
+        raise InputError(_nothing_found(names, empty, layouts, request))
+    return results
+
+
+def _nothing_found(names: Sequence[str], empty: int, layouts: Sequence[Layout], request: ValidationRequest) -> str:
+    if empty == len(names):
+        return "the sheet is empty" if len(names) == 1 else "every sheet is empty"
+    wanted = request.layout.upper() if request.layout else " or ".join(LAYOUT_NAMES)
+    where = f"sheet {request.sheet!r}" if request.sheet else "no sheet"
+    prefix = f"{where} has" if request.sheet else where
+    return f"{prefix} no header row matching the {wanted} layout in its first rows" + (
+        "" if request.sheet else f" ({len(layouts)} layouts tried)"
+    )
+
+
+def _validate_sheet(path: Path, sheet: Sheet, header: HeaderMatch, request: ValidationRequest) -> SheetResult:
+    table = build_table(sheet, header, Options(as_of=request.as_of, period=request.period))
+    for check in checks_for(table):
+        check(table)
+    findings = structure_findings(path, sheet.name, header, len(table)) + table.findings
+    findings = [f for f in findings if request.selection.wants(f.code)]
+    findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
+    return SheetResult(path, header.layout.name, sheet.name, len(table), findings)
