@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from calaimfiles.commands import rules, validate
+from calaimfiles.commands import rules, schemas, validate
 
 app = typer.Typer(
     name="calaimfiles",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command(name="validate")(validate.validate_command)
 app.command(name="rules")(rules.rules_command)
+app.add_typer(schemas.schemas_app, name="schemas")
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ def validate_command(
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 on errors only, or on warnings too.")] = FailOn.error,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="YYYY-MM-DD", help="The day future dates are judged by [default: today in California].",
+        "--as-of", metavar="YYYY-MM-DD", help="The day future dates are judged by (default: today in California).",
     )] = None,
     period: Annotated[str | None, typer.Option(
         metavar="YYYY-MM", help="The reporting month, for OTF attempts after the period.")] = None,

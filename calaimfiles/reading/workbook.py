@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -81,12 +82,14 @@ class Workbook:
     def _load(self, name: str) -> Sheet:
         if self._book is None:
             return Sheet(name, _read_csv(self.path))
-        try:
-            rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as error:
-            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
-        errors = scan_error_cells(self.path, name) if self.is_excel else {}
-        return Sheet(name, rows, errors, hidden=name in self._hidden)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The error-cell scan mostly inflates zip data, which runs beside calamine's own read.
+            errors = pool.submit(scan_error_cells, self.path, name) if self.is_excel else None
+            try:
+                rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as error:
+                raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+            return Sheet(name, rows, errors.result() if errors else {}, hidden=name in self._hidden)
 
 
 def _short(error: Exception) -> str:

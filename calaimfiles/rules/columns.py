@@ -180,27 +180,21 @@ def check_duplicate_keys(table: Table) -> None:
     key = list(table.layout.key)
     if not table.has(*key):
         return
-    frame = table.frame[key]
+    frame = table.select(key)
     complete = frame.notna().all(axis=1).to_numpy()
-    duplicated = frame.duplicated(keep="first").to_numpy() & complete
-    positions = np.flatnonzero(duplicated)
-    if not len(positions):
+    in_group = frame.duplicated(keep=False).to_numpy() & complete
+    if not in_group.any():
         return
-    first_row = _first_rows(table, key)
     rule = get_rule(table.layout.duplicate_rule)
     names = " + ".join(table.column(k).name for k in key)
     severity = Severity.parse(table.layout.duplicate_severity)
-    for position in positions:
-        earlier = first_row[tuple(frame.iloc[position])]
-        table.report(rule, [int(position)], key[0], f"{names} repeats row {earlier}: each appears once per file",
-                     severity=severity)
-
-
-def _first_rows(table: Table, key: list[str]) -> dict[tuple[object, ...], int]:
-    first: dict[tuple[object, ...], int] = {}
-    for position, values in enumerate(table.frame[key].itertuples(index=False, name=None)):
-        first.setdefault(values, int(table.excel_rows[position]))
-    return first
+    first_row: dict[tuple[object, ...], int] = {}
+    for position in np.flatnonzero(in_group):
+        values = tuple(frame.iloc[position])
+        earlier = first_row.setdefault(values, int(table.excel_rows[position]))
+        if earlier != table.excel_rows[position]:
+            table.report(rule, [int(position)], key[0], f"{names} repeats row {earlier}: each appears once per file",
+                         severity=severity)
 
 
 def date_limit(table: Table) -> tuple[dt.date, str]:

@@ -143,7 +143,7 @@ def check_c3_room_and_board(table: Table) -> None:
     room = table.frame["service"].isin(table.layout.codeset_of("service").codes_with_flag("room_and_board"))
     period = table.most_common("reporting_period") if table.has("reporting_period") else None
     open_until = (period + pd.offsets.MonthEnd(0)) if period is not None else pd.Timestamp(table.options.as_of)
-    end = table.frame["service_end"] if table.has("service_end") else pd.Series(pd.NaT, index=table.frame.index)
+    end = table.frame["service_end"] if table.has("service_end") else pd.Series(pd.NaT, index=range(len(table)))
     stays = pd.DataFrame({
         "cin": table.frame["cin"], "start": table.frame["service_start"], "end": end.fillna(open_until),
     })[room.to_numpy(dtype=bool) & table.frame["service_start"].notna().to_numpy()]

@@ -205,6 +205,7 @@ Parser = Callable[[Any], Parsed]
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_RANGE = (1, 2_958_465)  # 1900-01-01 .. 9999-12-31, as Excel counts
+_FAKE_LEAP_DAY = 60
 _MULTI_SPLIT = re.compile(r"\s*(?:[,;]|\band\b|&)\s*", re.IGNORECASE)
 
 
@@ -308,9 +309,11 @@ def parse_tin(value: Any) -> Parsed:
 
 
 def _serial_to_date(number: float) -> dt.date | None:
-    if not _SERIAL_RANGE[0] <= number <= _SERIAL_RANGE[1]:
+    """Excel's day numbers; Excel counts a 29 February 1900 that never was, so days before it shift by one."""
+    if not _SERIAL_RANGE[0] <= number <= _SERIAL_RANGE[1] or int(number) == _FAKE_LEAP_DAY:
         return None
-    return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+    days = int(number) + (1 if number < _FAKE_LEAP_DAY else 0)
+    return _EXCEL_EPOCH + dt.timedelta(days=days)
 
 
 _DATE_US = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
@@ -366,7 +369,7 @@ def parse_period(value: Any) -> Parsed:
         iso = None if us else _PERIOD_ISO.fullmatch(value)
         if us or iso:
             year, month = (int(us.group(2)), int(us.group(1))) if us else (int(iso.group(1)), int(iso.group(2)))  # type: ignore[union-attr]
-            if 1 <= month <= 12:
+            if 1 <= month <= 12 and year >= 1:
                 return _ok(dt.date(year, month, 1))
             return _bad(PERIOD_INVALID.code, _PERIOD_ADVICE)
     as_date = parse_date(value)
@@ -402,6 +405,9 @@ def parse_zip(value: Any) -> Parsed:
         if digits is not None and len(digits) == 4:
             text = "0" + digits
             issues.append(Issue(ZIP_LEADING_ZERO.code, "has 4 digits: Excel dropped its leading zero", text))
+            issues.append(Issue(ZIP_NOT_CALIFORNIA.code, "with its leading zero back is not a California ZIP code "
+                                "(California ZIP codes start with 9)"))
+            return Parsed(text, tuple(issues))
         elif digits is not None and len(digits) == 9:
             text = f"{digits[:5]}-{digits[5:]}"
         else:
@@ -409,7 +415,8 @@ def parse_zip(value: Any) -> Parsed:
     if not _ZIP.fullmatch(text):
         return _bad(ZIP_INVALID.code, "must be a 5-digit ZIP code (or ZIP+4, NNNNN-NNNN)")
     if not text.startswith("9"):
-        issues.append(Issue(ZIP_NOT_CALIFORNIA.code, "is not a California ZIP code (they start with 9)"))
+        issues.append(Issue(ZIP_NOT_CALIFORNIA.code, "is not a California ZIP code (California ZIP codes start "
+                            "with 9)"))
     return Parsed(text, tuple(issues))
 
 
@@ -517,11 +524,11 @@ class CodeParser:
         self.separator = separator
         self._exact: dict[str, str] = {}
         self._folded: dict[str, tuple[str, str]] = {}  # casefolded spelling -> (code, listed spelling)
+        self._short: dict[str, str] = {}  # short forms are accepted in any letter case (reference 7.7)
         for item in codeset.values:
             self._accept(item.code, item.code)
             if item.short:
-                self._exact.setdefault(item.short, item.code)
-                self._folded.setdefault(item.short.casefold(), (item.code, item.short))
+                self._short[item.short.casefold()] = item.code
             if codeset.numbered and item.label:
                 self._accept(item.label, item.code)
                 self._accept(f"{item.code} - {item.label}", item.code)
@@ -556,13 +563,13 @@ class CodeParser:
             value = str(int(value))
         elif not isinstance(value, str):
             return _bad(CODE_INVALID.code, f"is not an allowed value; allowed: {self._allowed_text}")
-        exact = self._exact.get(value)
+        exact = self._exact.get(value) or self._short.get(value.casefold())
         if exact is not None:
             return _ok(exact)
         folded = self._folded.get(" ".join(value.split()).casefold())
         if folded is not None:
-            return _fixed(folded[0] if value.isdigit() else folded[1], CODE_SPELLING.code,
-                          f"should be written {folded[1]!r}")
+            code, spelling = folded
+            return Parsed(code, (Issue(CODE_SPELLING.code, f"should be written {spelling!r}", spelling),))
         padded = self._folded.get(value.zfill(2)) if value.isdigit() else None
         if padded is not None:
             return _fixed(padded[0], CODE_SPELLING.code, f"needs its leading zero: {padded[0]}")
@@ -570,9 +577,13 @@ class CodeParser:
             mismatch = self._number_label_mismatch(value)
             if mismatch:
                 return _bad(CODE_LABEL_MISMATCH.code, mismatch)
-        if _several(value) and all(self._folded.get(p.casefold()) for p in _MULTI_SPLIT.split(value) if p):
+        if _several(value) and all(self._known(p) for p in _MULTI_SPLIT.split(value) if p):
             return _bad(CELL_MULTIPLE.code, "holds several values: put each on its own row")
         return _bad(CODE_INVALID.code, f"is not an allowed value; allowed: {self._allowed_text}")
+
+    def _known(self, text: str) -> bool:
+        folded = text.casefold()
+        return folded in self._folded or folded in self._short
 
     def _number_label_mismatch(self, text: str) -> str | None:
         match = self._NUMBER_LABEL.fullmatch(text)
@@ -601,6 +612,20 @@ _PARSERS: dict[FieldType, Parser] = {
     FieldType.MINUTES: parse_minutes,
     FieldType.EMAIL: parse_email,
 }
+
+
+_CANONICAL: dict[FieldType, re.Pattern[str]] = {
+    FieldType.TEXT: re.compile(r"\S(?:.*\S)?", re.DOTALL),
+    FieldType.CIN: _CIN,
+    FieldType.PHONE: re.compile(r"[0-9]{10}"),
+    FieldType.ZIP: re.compile(r"9[0-9]{4}(?:-[0-9]{4})?"),
+}
+
+
+def canonical_form(field_type: FieldType) -> re.Pattern[str] | None:
+    """A pattern of text values that are already in their normal form: the parser would return them unchanged
+    and find nothing. Checking it first skips the parser for the many distinct names, CINs and phones."""
+    return _CANONICAL.get(field_type)
 
 
 def parser_for(column: Column, codesets: dict[str, CodeSet]) -> Parser:

@@ -39,7 +39,7 @@ def check_o2_mail_minutes(table: Table) -> None:
     positions = np.flatnonzero(blank)
     table.report(O2, positions, "minutes", f"is blank on a Mail attempt: mailed attempts count {minutes_for_mail} "
                  "minute", fix_values=[minutes_for_mail] * len(positions))
-    other = (mail & (table.frame["minutes"] != minutes_for_mail).to_numpy(dtype=bool, na_value=False))
+    other = mail & table.filled["minutes"] & (table.frame["minutes"] != minutes_for_mail).to_numpy(dtype=bool)
     table.report(O2, np.flatnonzero(other), "minutes",
                  f"on a Mail attempt should be {minutes_for_mail} minute, the time the plan counts for mail")
 

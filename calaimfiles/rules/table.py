@@ -8,6 +8,8 @@ of cell by cell. Every finding keeps the row and cell Excel shows.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +21,7 @@ from calaimfiles.findings import Finding, Fix, Severity, cell_name
 from calaimfiles.layouts import Column, FieldType, Layout
 from calaimfiles.reading.header import HeaderMatch
 from calaimfiles.reading.workbook import Sheet
-from calaimfiles.rules.fields import Issue, Parsed, is_blank, parser_for
+from calaimfiles.rules.fields import Issue, canonical_form, is_blank, parser_for
 from calaimfiles.rules.registry import Rule, get_rule, register
 
 CELL_ERROR = register(
@@ -45,9 +47,9 @@ class Options:
 class Table:
     """A sheet's data rows as normalised columns, keyed by layout column id.
 
-    `frame` holds values (dates as datetime64, counts as float, the rest as text or None); a value that
-    could not be read is missing there, but `filled` still says the cell was not blank, so rules can tell
-    "left blank" from "written wrong" and report each problem once.
+    `frame` holds a Series per column (dates as datetime64, counts as float, the rest as text or None); a
+    value that could not be read is missing there, but `filled` still says the cell was not blank, so rules
+    can tell "left blank" from "written wrong" and report each problem once.
     """
 
     layout: Layout
@@ -55,9 +57,9 @@ class Table:
     header: HeaderMatch
     options: Options
     excel_rows: np.ndarray
-    frame: pd.DataFrame
+    frame: dict[str, pd.Series]
     filled: dict[str, np.ndarray]
-    raw: dict[str, Sequence[Any]]
+    raw: dict[str, np.ndarray]
     findings: list[Finding] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -104,6 +106,10 @@ class Table:
                 )
             )
 
+    def select(self, column_ids: Sequence[str]) -> pd.DataFrame:
+        """Several columns side by side, for checks across columns such as duplicate keys."""
+        return pd.DataFrame({c: self.frame[c] for c in column_ids})
+
     def most_common(self, column_id: str) -> Any:
         """The value most rows agree on (None when the column is empty): the file's production date, say."""
         values = self.frame[column_id].dropna()
@@ -124,50 +130,72 @@ def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
     """Parse every mapped column of the data rows below the header; skip rows that are entirely blank."""
     layout = header.layout
     body = sheet.rows[header.header_row + 1:]
-    keep = [i for i, row in enumerate(body) if any(v != "" and not is_blank(v) for v in row)]
+    # A row counts as data when any cell is truthy; rows of blanks (or of zeros only) are skipped.
+    keep = np.flatnonzero(np.fromiter(map(any, body), dtype=bool, count=len(body)))
     first_data_row = header.header_row + 2  # Excel numbers rows from 1, and the data starts below the header
-    excel_rows = np.asarray(keep, dtype=np.int64) + first_data_row
-    data = [body[i] for i in keep]
-    columns = list(zip(*data, strict=True)) if data else []
-    width = len(columns)
+    excel_rows = keep.astype(np.int64) + first_data_row
+    grid = _grid(body, keep)
+    width = grid.shape[1]
     errors_by_column: dict[int, dict[int, str]] = {}
-    row_position = {int(r): p for p, r in enumerate(excel_rows)}
-    for (row0, col0), text in sheet.error_cells.items():
-        position = row_position.get(row0 + 1)
-        if position is not None:
-            errors_by_column.setdefault(col0, {})[position] = text
+    if sheet.error_cells:
+        row_position = {int(r): p for p, r in enumerate(excel_rows)}
+        for (row0, col0), text in sheet.error_cells.items():
+            position = row_position.get(row0 + 1)
+            if position is not None:
+                errors_by_column.setdefault(col0, {})[position] = text
 
-    table = Table(layout, sheet.name, header, options, excel_rows, pd.DataFrame(index=range(len(data))), {}, {})
-    values: dict[str, Any] = {}
+    table = Table(layout, sheet.name, header, options, excel_rows, {}, {}, {})
+    blank_column = np.full(len(keep), "", dtype=object)
     for column in layout.columns:
         index = header.columns.get(column.id)
-        raw: Sequence[Any] = columns[index] if index is not None and index < width else ("",) * len(data)
+        raw: np.ndarray = grid[:, index] if index is not None and index < width else blank_column
         cell_errors = errors_by_column.get(index, {}) if index is not None else {}
         table.raw[column.id] = raw
-        values[column.id], table.filled[column.id] = _normalise_column(table, column, raw, cell_errors)
-    table.frame = pd.DataFrame(values, index=range(len(data)))
+        table.frame[column.id], table.filled[column.id] = _normalise_column(table, column, raw, cell_errors)
     return table
 
 
-def _normalise_column(
-    table: Table, column: Column, raw: Sequence[Any], cell_errors: dict[int, str]
-) -> tuple[Any, np.ndarray]:
-    parse = parser_for(column, table.layout.codesets)
-    results: dict[Any, Parsed] = {}
-    blank: set[Any] = set()
-    for value in set(raw):
-        if is_blank(value):
-            blank.add(value)
-        else:
-            results[value] = parse(value)
-    value_of: dict[Any, Any] = {v: r.value for v, r in results.items()}
-    value_of.update(dict.fromkeys(blank))
-    normalised = list(map(value_of.__getitem__, raw))
-    filled = np.fromiter(map(results.__contains__, raw), dtype=bool, count=len(raw))
+def _grid(body: list[list[Any]], keep: np.ndarray) -> np.ndarray:
+    """The data rows as one 2-D object array, so each column is a view rather than a copy."""
+    width = max((len(row) for row in body), default=0)
+    if not len(keep) or width == 0:
+        return np.empty((len(keep), 0), dtype=object)
+    rows = body if len(keep) == len(body) else [body[i] for i in keep]
+    grid = np.empty((len(rows), width), dtype=object)
+    grid[:] = rows
+    return grid
 
-    bad = {v for v, r in results.items() if r.issues}
-    if bad:
-        _report_issues(table, column, raw, results, bad)
+
+def _normalise_column(
+    table: Table, column: Column, raw: np.ndarray, cell_errors: dict[int, str]
+) -> tuple[pd.Series, np.ndarray]:
+    """Parse each distinct value once, then spread values and problems back over the rows."""
+    filled = raw != ""
+    if not filled.any() and not cell_errors:
+        return _typed(column, [None] * len(raw)), filled
+    values = raw.tolist()  # lists iterate several times faster than object arrays
+    distinct = set(values)
+    distinct.discard("")
+    parse = parser_for(column, table.layout.codesets)
+    canonical = canonical_form(column.type) if column.codeset is None else None
+    value_of: dict[Any, Any] = {"": None}  # only values that normalise to something else than themselves
+    problems: dict[Any, tuple[Issue, ...]] = {}
+    other_blanks = []
+    for value in _not_canonical(distinct, canonical):
+        if value.__class__ is str and not value.strip():
+            value_of[value] = None
+            other_blanks.append(value)
+            continue
+        parsed = parse(value)
+        if parsed.value is not value:
+            value_of[value] = parsed.value
+        if parsed.issues:
+            problems[value] = parsed.issues
+    normalised = list(map(value_of.get, values, values))
+    if other_blanks:
+        filled &= ~np.isin(raw, other_blanks)
+    if problems:
+        _report_issues(table, column, values, problems)
     for position, text in cell_errors.items():
         filled[position] = True
         normalised[position] = None
@@ -176,13 +204,23 @@ def _normalise_column(
     return _typed(column, normalised), filled
 
 
+def _not_canonical(distinct: set[Any], canonical: re.Pattern[str] | None) -> Iterable[Any]:
+    """The distinct values the parser must look at: all but text already in its normal form."""
+    if canonical is None:
+        return distinct
+    try:
+        return set(itertools.filterfalse(canonical.fullmatch, distinct))  # the regex runs without a Python loop
+    except TypeError:  # numbers or dates among the text values
+        return {v for v in distinct if v.__class__ is not str or not canonical.fullmatch(v)}
+
+
 def _report_issues(
-    table: Table, column: Column, raw: Sequence[Any], results: dict[Any, Parsed], bad: set[Any]
+    table: Table, column: Column, raw: list[Any], problems: dict[Any, tuple[Issue, ...]]
 ) -> None:
     by_issue: dict[tuple[str, str], tuple[list[int], list[Issue]]] = {}
     for position, value in enumerate(raw):
-        if value in bad:
-            for issue in results[value].issues:
+        if value in problems:
+            for issue in problems[value]:
                 positions, issues = by_issue.setdefault((issue.code, issue.text), ([], []))
                 positions.append(position)
                 issues.append(issue)
@@ -192,9 +230,9 @@ def _report_issues(
         table.report(rule, positions, column.id, text, fix_values=[i.fix for i in issues] if fixable else None)
 
 
-def _typed(column: Column, values: list[Any]) -> Any:
+def _typed(column: Column, values: list[Any]) -> pd.Series:
     if column.type in _DATE_TYPES:
-        return pd.array(values, dtype="datetime64[s]")
+        return pd.Series(pd.array(values, dtype="datetime64[s]"), copy=False)
     if column.type in _NUMBER_TYPES:
-        return pd.array([np.nan if v is None else v for v in values], dtype="float64")
-    return pd.array(values, dtype=object)
+        return pd.Series(np.array([np.nan if v is None else v for v in values], dtype="float64"), copy=False)
+    return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
