@@ -13,11 +13,8 @@ from pathlib import Path
 
 from calaimfiles.findings import Finding, Severity, column_number
 from calaimfiles.layouts import LAYOUT_NAMES, Layout, all_layouts, load_layout
-from calaimfiles.reading.header import HeaderMatch, find_header
-from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Sheet, Workbook
-from calaimfiles.rules import checks_for
-from calaimfiles.rules.structure import structure_findings
-from calaimfiles.rules.table import Options, build_table
+from calaimfiles.reading.header import find_header
+from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Workbook
 
 CALIFORNIA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
@@ -114,6 +111,11 @@ def _validate_book(book: Workbook, request: ValidationRequest) -> list[SheetResu
     if request.sheet is not None and request.sheet not in book.sheet_names:
         raise InputError(f"has no sheet named {request.sheet!r} (sheets: {', '.join(book.sheet_names)})")
     names = [request.sheet] if request.sheet is not None else book.sheet_names
+    book.prefetch(names)
+    # Imported here, while the sheets load in the background: the rules bring pandas, which takes a good
+    # part of a second to import, and overlapping the two keeps a large file's check close to its read time.
+    from calaimfiles.rules.engine import check_sheet
+
     results: list[SheetResult] = []
     empty = 0
     for name in names:
@@ -124,7 +126,10 @@ def _validate_book(book: Workbook, request: ValidationRequest) -> list[SheetResu
         header = find_header(sheet.rows, layouts, name)
         if header is None:
             continue
-        results.append(_validate_sheet(book.path, sheet, header, request))
+        findings, rows = check_sheet(book.path, sheet, header, request.as_of, request.period)
+        findings = [f for f in findings if request.selection.wants(f.code)]
+        findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
+        results.append(SheetResult(book.path, header.layout.name, sheet.name, rows, findings))
     if not results:
         raise InputError(_nothing_found(names, empty, layouts, request))
     return results
@@ -139,13 +144,3 @@ def _nothing_found(names: Sequence[str], empty: int, layouts: Sequence[Layout], 
     return f"{prefix} no header row matching the {wanted} layout in its first rows" + (
         "" if request.sheet else f" ({len(layouts)} layouts tried)"
     )
-
-
-def _validate_sheet(path: Path, sheet: Sheet, header: HeaderMatch, request: ValidationRequest) -> SheetResult:
-    table = build_table(sheet, header, Options(as_of=request.as_of, period=request.period))
-    for check in checks_for(table):
-        check(table)
-    findings = structure_findings(path, sheet.name, header, len(table)) + table.findings
-    findings = [f for f in findings if request.selection.wants(f.code)]
-    findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
-    return SheetResult(path, header.layout.name, sheet.name, len(table), findings)

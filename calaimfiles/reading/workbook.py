@@ -11,8 +11,8 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -43,12 +43,13 @@ class Sheet:
 
 
 class Workbook:
-    """A readable file; sheets are loaded on first use and kept."""
+    """A readable file; sheets are loaded on first use (or in the background after `prefetch`) and kept."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.suffix = path.suffix.lower()
         self._cache: dict[str, Sheet] = {}
+        self._pending: dict[str, Future[Sheet]] = {}
         if self.suffix == ".csv":
             self._book = None
             self.sheet_names = [path.stem]
@@ -70,14 +71,21 @@ class Workbook:
     def is_excel(self) -> bool:
         return self.suffix in EXCEL_SUFFIXES
 
+    def prefetch(self, names: Sequence[str]) -> None:
+        """Start reading these sheets in a background thread. calamine releases the GIL while it parses, so
+        the caller can meanwhile do its own work (importing the rules, say)."""
+        wanted = [n for n in names if n not in self._cache and n not in self._pending]
+        if not wanted:
+            return
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calaimfiles-read")
+        self._pending.update({name: reader.submit(self._load, name) for name in wanted})
+        reader.shutdown(wait=False)
+
     def sheet(self, name: str) -> Sheet:
         if name not in self._cache:
-            self._cache[name] = self._load(name)
+            pending = self._pending.pop(name, None)
+            self._cache[name] = pending.result() if pending else self._load(name)
         return self._cache[name]
-
-    def sheets(self) -> Iterator[Sheet]:
-        for name in self.sheet_names:
-            yield self.sheet(name)
 
     def _load(self, name: str) -> Sheet:
         if self._book is None:

@@ -191,13 +191,14 @@ def check_r6_encounters(table: Table) -> None:
 def check_r8_caseload(table: Table) -> None:
     limit = int(table.layout.parameter("caseload_max"))
     enrolled = with_role(table, "status", "enrolled")
-    names = table.frame["lcm_name"].where(enrolled)
-    keys = names.dropna().map(lambda name: " ".join(str(name).split()).casefold())
-    for _, positions in keys.groupby(keys).groups.items():
-        if len(positions) > limit:
-            first = int(positions[0])
-            table.report(R8, [first], "lcm_name",
-                         f"has {len(positions)} enrolled members in this file; the case load limit is 1:{limit}")
+    names = table.frame["lcm_name"][enrolled].dropna()
+    same_person = {name: " ".join(str(name).split()).casefold() for name in names.unique()}
+    keys = names.map(same_person)
+    counts = keys.value_counts()
+    first_row = {key: position for position, key in keys[~keys.duplicated()].items()}
+    for key in counts.index[counts > limit]:
+        table.report(R8, [int(first_row[key])], "lcm_name",
+                     f"has {counts[key]} enrolled members in this file; the case load limit is 1:{limit}")
 
 
 def check_r11(table: Table, rule_code: str) -> None:

@@ -32,6 +32,8 @@ CELL_ERROR = register(
 )
 
 _DATE_TYPES = (FieldType.DATE, FieldType.PERIOD)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_NAT = np.iinfo(np.int64).min  # numpy's integer form of "not a time"
 _NUMBER_TYPES = (FieldType.COUNT, FieldType.MINUTES)
 
 
@@ -61,6 +63,7 @@ class Table:
     filled: dict[str, np.ndarray]
     raw: dict[str, np.ndarray]
     findings: list[Finding] = field(default_factory=list)
+    _most_common: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.excel_rows)
@@ -112,10 +115,10 @@ class Table:
 
     def most_common(self, column_id: str) -> Any:
         """The value most rows agree on (None when the column is empty): the file's production date, say."""
-        values = self.frame[column_id].dropna()
-        if values.empty:
-            return None
-        return values.mode().iloc[0]
+        if column_id not in self._most_common:
+            counts = self.frame[column_id].value_counts(sort=True, dropna=True)
+            self._most_common[column_id] = counts.index[0] if len(counts) else None
+        return self._most_common[column_id]
 
 
 def _display(value: Any) -> str:
@@ -157,7 +160,7 @@ def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
 
 def _grid(body: list[list[Any]], keep: np.ndarray) -> np.ndarray:
     """The data rows as one 2-D object array, so each column is a view rather than a copy."""
-    width = max((len(row) for row in body), default=0)
+    width = len(body[0]) if body else 0  # calamine and the CSV reader both return rectangular rows
     if not len(keep) or width == 0:
         return np.empty((len(keep), 0), dtype=object)
     rows = body if len(keep) == len(body) else [body[i] for i in keep]
@@ -170,12 +173,13 @@ def _normalise_column(
     table: Table, column: Column, raw: np.ndarray, cell_errors: dict[int, str]
 ) -> tuple[pd.Series, np.ndarray]:
     """Parse each distinct value once, then spread values and problems back over the rows."""
-    filled = raw != ""
-    if not filled.any() and not cell_errors:
-        return _typed(column, [None] * len(raw)), filled
     values = raw.tolist()  # lists iterate several times faster than object arrays
     distinct = set(values)
-    distinct.discard("")
+    if "" in distinct:
+        filled = raw != ""
+        distinct.discard("")
+    else:
+        filled = np.ones(len(values), dtype=bool)
     parse = parser_for(column, table.layout.codesets)
     canonical = canonical_form(column.type) if column.codeset is None else None
     value_of: dict[Any, Any] = {"": None}  # only values that normalise to something else than themselves
@@ -191,17 +195,41 @@ def _normalise_column(
             value_of[value] = parsed.value
         if parsed.issues:
             problems[value] = parsed.issues
-    normalised = list(map(value_of.get, values, values))
     if other_blanks:
         filled &= ~np.isin(raw, other_blanks)
     if problems:
         _report_issues(table, column, values, problems)
+    series = _typed(column, raw, values, distinct, value_of, filled)
     for position, text in cell_errors.items():
         filled[position] = True
-        normalised[position] = None
+        series.iloc[position] = None
         table.report(CELL_ERROR, [position], column.id, f"shows the Excel error {text}: type the value instead",
                      show_value=False)
-    return _typed(column, normalised), filled
+    return series, filled
+
+
+def _typed(
+    column: Column, raw: np.ndarray, values: list[Any], distinct: set[Any], value_of: dict[Any, Any],
+    filled: np.ndarray,
+) -> pd.Series:
+    """The column as pandas sees it: dates as datetime64 and counts as float (blank or unreadable = missing),
+    so rules compare whole columns. Only values that change are looked up cell by cell."""
+    if column.type in _DATE_TYPES:
+        seconds = {v: _seconds(value_of.get(v, v)) for v in distinct}
+        seconds.update(dict.fromkeys(value_of.keys() - distinct, _NAT))  # the blanks
+        stamps = np.fromiter(map(seconds.__getitem__, values), dtype=np.int64, count=len(values))
+        return pd.Series(stamps.view("datetime64[s]"), copy=False)
+    if len(value_of) == 1:  # only blanks change (to None)
+        normalised = raw.copy()
+        normalised[~filled] = None
+    else:
+        normalised = np.fromiter(map(value_of.get, values, values), dtype=object, count=len(values))
+    series = pd.Series(normalised, dtype=object, copy=False)
+    return series.astype("float64") if column.type in _NUMBER_TYPES else series
+
+
+def _seconds(day: dt.date | None) -> int:
+    return _NAT if day is None else (day.toordinal() - _EPOCH_ORDINAL) * 86400
 
 
 def _not_canonical(distinct: set[Any], canonical: re.Pattern[str] | None) -> Iterable[Any]:
@@ -218,21 +246,13 @@ def _report_issues(
     table: Table, column: Column, raw: list[Any], problems: dict[Any, tuple[Issue, ...]]
 ) -> None:
     by_issue: dict[tuple[str, str], tuple[list[int], list[Issue]]] = {}
-    for position, value in enumerate(raw):
-        if value in problems:
-            for issue in problems[value]:
-                positions, issues = by_issue.setdefault((issue.code, issue.text), ([], []))
-                positions.append(position)
-                issues.append(issue)
+    affected = np.flatnonzero(np.fromiter(map(problems.__contains__, raw), dtype=bool, count=len(raw)))
+    for position in affected.tolist():
+        for issue in problems[raw[position]]:
+            positions, issues = by_issue.setdefault((issue.code, issue.text), ([], []))
+            positions.append(position)
+            issues.append(issue)
     for (code, text), (positions, issues) in by_issue.items():
         rule = get_rule(code)
         fixable = all(issue.fixable for issue in issues)
         table.report(rule, positions, column.id, text, fix_values=[i.fix for i in issues] if fixable else None)
-
-
-def _typed(column: Column, values: list[Any]) -> pd.Series:
-    if column.type in _DATE_TYPES:
-        return pd.Series(pd.array(values, dtype="datetime64[s]"), copy=False)
-    if column.type in _NUMBER_TYPES:
-        return pd.Series(np.array([np.nan if v is None else v for v in values], dtype="float64"), copy=False)
-    return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
