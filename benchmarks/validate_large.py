@@ -348,13 +348,16 @@ def run_once(command: Sequence[str]) -> Run:
     return Run(seconds, process.returncode, usage.ru_maxrss)
 
 
-def measure(name: str, command: Sequence[str], repeat: int) -> list[Run]:
-    runs = []
+def measure(commands: dict[str, Sequence[str]], repeat: int) -> dict[str, list[Run]]:
+    """Run the commands in turn, `repeat` rounds: interleaving puts both under the same machine load, which on a
+    shared 2-core machine drifts more between minutes than between neighbouring runs."""
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
     for i in range(repeat):
-        run = run_once(command)
-        rss = run.max_rss_kib / 1024
-        print(f"  {name} #{i + 1}: {run.seconds:.2f} s (exit {run.exit_code}, peak RSS {rss:.0f} MiB)")
-        runs.append(run)
+        for name, command in commands.items():
+            run = run_once(command)
+            rss = run.max_rss_kib / 1024
+            print(f"  {name} #{i + 1}: {run.seconds:.2f} s (exit {run.exit_code}, peak RSS {rss:.0f} MiB)")
+            runs[name].append(run)
     return runs
 
 
@@ -383,19 +386,19 @@ def benchmark(path: Path, rows: int, repeat: int) -> None:
     raw_command = [sys.executable, "-c", RAW_READ, str(path)]
     validate_command = [calaimfiles_command(), "validate", str(path), "--format", "json", "--as-of", AS_OF.isoformat()]
     print(f"timing {repeat} repetitions of each (fresh processes, wall clock):")
-    raw = measure("raw read", raw_command, repeat)
-    validate = measure("validate", validate_command, repeat)
+    runs = measure({"raw read": raw_command, "validate": validate_command}, repeat)
+    raw, validate = runs["raw read"], runs["validate"]
     if validate[0].exit_code == 0:
         print("  note: validate exited 0, so the seeded mistakes were not reported")
     raw_median = statistics.median(run.seconds for run in raw)
     validate_median = statistics.median(run.seconds for run in validate)
-    ratio = validate_median / raw_median
+    ratio = statistics.median(v.seconds / r.seconds for r, v in zip(raw, validate, strict=True))
     table = [
         ("rows", f"{rows:,}"),
         ("file size", f"{path.stat().st_size / 1_000_000:.1f} MB"),
         ("raw read median", f"{raw_median:.2f} s"),
         ("validate median", f"{validate_median:.2f} s"),
-        ("ratio validate/raw", f"{ratio:.2f}"),
+        ("ratio validate/raw", f"{ratio:.2f}"),  # the median of each round's ratio
         ("validate rows/second", f"{rows / validate_median:,.0f}"),
         ("raw read peak RSS", f"{max(run.max_rss_kib for run in raw) / 1024:.0f} MiB"),
         ("validate peak RSS", f"{max(run.max_rss_kib for run in validate) / 1024:.0f} MiB"),

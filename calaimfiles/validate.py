@@ -5,9 +5,11 @@ This is the library entry point behind `calaimfiles validate`; it never prints a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,12 +100,25 @@ def validate_file(path: Path, request: ValidationRequest) -> list[SheetResult]:
     if path.suffix.lower() not in READABLE_SUFFIXES:
         raise InputError(f"cannot read {path.suffix or 'files without an extension'}: use .xlsx, .xlsm, .xls or .csv")
     try:
-        book = Workbook(path)
-        return _validate_book(book, request)
+        with _cycle_collector_paused():
+            return _validate_book(Workbook(path), request)
     except ReadError as error:
         raise InputError(str(error)) from None
     except MemoryError:
         raise InputError("the file is too large to read into memory") from None
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """A sheet read makes a million objects and no reference cycles, yet Python's cycle collector would walk
+    them over and over while the checks allocate (about a sixth of the time of a 100,000-row file)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _validate_book(book: Workbook, request: ValidationRequest) -> list[SheetResult]:

@@ -195,7 +195,7 @@ def check_r8_caseload(table: Table) -> None:
     same_person = {name: " ".join(str(name).split()).casefold() for name in names.unique()}
     keys = names.map(same_person)
     counts = keys.value_counts()
-    first_row = {key: position for position, key in keys[~keys.duplicated()].items()}
+    first_row = dict(zip(keys[~keys.duplicated()], keys.index[~keys.duplicated()], strict=True))
     for key in counts.index[counts > limit]:
         table.report(R8, [int(first_row[key])], "lcm_name",
                      f"has {counts[key]} enrolled members in this file; the case load limit is 1:{limit}")
