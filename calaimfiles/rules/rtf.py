@@ -103,7 +103,7 @@ def check_r1_pending(table: Table) -> None:
     pending = with_role(table, "status", "pending_outreach")
     for column_id in ("enrollment_start", "enrollment_end", "discontinuation_date"):
         table.report(R1, np.flatnonzero(pending & _filled(table, column_id)), column_id,
-                     f"must be blank while the member is {_status_text(table, 'pending_outreach')}")
+                     f"must be blank while the member's status is {_status_text(table, 'pending_outreach')}")
 
 
 @table_check("RTF", needs=("status", "enrollment_start", "enrollment_end", "discontinuation_date"))
@@ -114,7 +114,8 @@ def check_r2_enrolled(table: Table) -> None:
                  f"is required for a member in status {status}")
     for column_id in ("enrollment_end", "discontinuation_date"):
         table.report(R2, np.flatnonzero(enrolled & _filled(table, column_id)), column_id,
-                     f"must be blank while the member is {status}: use status 3-6 when the member leaves ECM")
+                     f"must be blank while the member's status is {status}; when the member leaves ECM, use "
+                     f"status {_status_text(table, flag='exit')}")
 
 
 @table_check("RTF", needs=("status", "enrollment_start", "enrollment_end", "discontinuation_date"))
@@ -138,11 +139,12 @@ def check_r3b_exit_reason(table: Table) -> None:
     exit_text = _status_text(table, flag="exit")
     for column_id in ("discontinuation_date", "discontinuation_code"):
         table.report(R3B, np.flatnonzero(exits & ~_filled(table, column_id)), column_id,
-                     f"is required when the member leaves ECM (status {exit_text})")
+                     f"is required when the member leaves ECM, as with status {exit_text}")
     discontinued = with_role(table, "status", "discontinued")
     table.report(R3B, np.flatnonzero(discontinued & ~_filled(table, "enrollment_start")), "enrollment_start",
                  f"is required for status {_status_text(table, 'discontinued')}: only an enrolled member can be "
-                 "discontinued (use 4 Declined or 3 Unable to Contact otherwise)")
+                 f"discontinued; a member never enrolled leaves with status "
+                 f"{_status_text(table, 'declined', 'unable_to_contact', 'not_eligible')}")
 
 
 @table_check("RTF", needs=("enrollment_end", "discontinuation_date"))
