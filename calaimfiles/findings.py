@@ -8,7 +8,7 @@ can leave them out of anything that may be stored or shared.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -66,9 +66,6 @@ class Finding:
     def may_show_value(self, show_values: bool) -> bool:
         """Values of member columns are protected health information; others may always be shown."""
         return show_values or not self.member_data
-
-    def with_severity(self, severity: Severity) -> Finding:
-        return replace(self, severity=severity)
 
 
 def column_letter(index: int) -> str:

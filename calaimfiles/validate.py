@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calaimfiles.findings import Finding, Severity, column_number
-from calaimfiles.layouts import LAYOUT_NAMES, Layout, all_layouts, load_layout
-from calaimfiles.reading.header import find_header
+from calaimfiles.layouts import LAYOUT_NAMES, all_layouts, load_layout
+from calaimfiles.reading.header import HEADER_SEARCH_ROWS, find_header
 from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Workbook
 
 CALIFORNIA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -135,7 +135,7 @@ def _validate_book(book: Workbook, request: ValidationRequest) -> list[SheetResu
     empty = 0
     for name in names:
         sheet = book.sheet(name)
-        if not any(any(v != "" for v in row) for row in sheet.rows[:50]):
+        if not any(map(any, sheet.rows)):
             empty += 1
             continue
         header = find_header(sheet.rows, layouts, name)
@@ -146,16 +146,14 @@ def _validate_book(book: Workbook, request: ValidationRequest) -> list[SheetResu
         findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
         results.append(SheetResult(book.path, header.layout.name, sheet.name, rows, findings))
     if not results:
-        raise InputError(_nothing_found(names, empty, layouts, request))
+        raise InputError(_nothing_found(names, empty, request))
     return results
 
 
-def _nothing_found(names: Sequence[str], empty: int, layouts: Sequence[Layout], request: ValidationRequest) -> str:
+def _nothing_found(names: Sequence[str], empty: int, request: ValidationRequest) -> str:
     if empty == len(names):
         return "the sheet is empty" if len(names) == 1 else "every sheet is empty"
-    wanted = request.layout.upper() if request.layout else " or ".join(LAYOUT_NAMES)
-    where = f"sheet {request.sheet!r}" if request.sheet else "no sheet"
-    prefix = f"{where} has" if request.sheet else where
-    return f"{prefix} no header row matching the {wanted} layout in its first rows" + (
-        "" if request.sheet else f" ({len(layouts)} layouts tried)"
-    )
+    wanted = f"the {request.layout.upper()} layout" if request.layout else f"any layout ({', '.join(LAYOUT_NAMES)})"
+    if request.sheet:
+        return f"sheet {request.sheet!r} has no header row matching {wanted} in its first {HEADER_SEARCH_ROWS} rows"
+    return f"no header row matching {wanted} in the first {HEADER_SEARCH_ROWS} rows of any sheet"

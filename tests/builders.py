@@ -210,6 +210,100 @@ def _grid(
     return header, ids, data
 
 
+
+# -- positional rows, written cell by cell -------------------------------------------------------------------
+# A second, smaller data set: a February 2026 RTF row of a member in status 1 and an OTF attempt, both clean when
+# checked as of 2026-03-10 (the CLI and reading tests). Rows are lists in layout order (None leaves a cell blank),
+# so a test can put the header anywhere, rename or drop header cells, and place several sheets in one workbook.
+
+RTF_VALUES: dict[str, Any] = {
+    "mcp_id": "MCP1",
+    "mcp_name": "Example Health Plan",
+    "cin": "91234567A",
+    "last_name": "Rivera",
+    "first_name": "Alex",
+    "dob": dt.datetime(1980, 5, 17),
+    "new_address": "N",
+    "homeless": "N",
+    "new_phone": "N",
+    "pof_indicator": "N",
+    "status": "1",
+    "acuity": "Low",
+    "in_person": 0,
+    "telephonic": 0,
+    "production_date": dt.datetime(2026, 3, 4),
+    "reporting_period": dt.datetime(2026, 2, 1),
+    "provider_name": "Example Clinic",
+    "provider_npi": NPI,
+    "provider_tin": "95-1234567",
+    "provider_phone": "9165550123",
+}
+OTF_VALUES: dict[str, Any] = {
+    "mcp_id": "MCP1",
+    "mcp_name": "Example Health Plan",
+    "provider_name": "Example Clinic",
+    "provider_npi": NPI,
+    "provider_tin": "95-1234567",
+    "client_name": "Alex Rivera",
+    "cin": "91234567A",
+    "provider_type": "CHW",
+    "attempt_date": dt.datetime(2026, 2, 10),
+    "method": "Phone",
+    "successful": "Y",
+    "minutes": 15,
+}
+
+
+def column_names(layout: str) -> list[str]:
+    """The canonical header of a layout, in layout order."""
+    return [c.name for c in load_layout(layout).columns]
+
+
+def row_cells(layout: str, values: dict[str, Any], **changes: Any) -> list[Any]:
+    """`values` with `changes` as a list in layout order; columns without a value are None."""
+    merged = {**values, **changes}
+    return [merged.get(column_id) for column_id in column_ids(layout)]
+
+
+def rtf_cells(**changes: Any) -> list[Any]:
+    return row_cells("RTF", RTF_VALUES, **changes)
+
+
+def otf_cells(**changes: Any) -> list[Any]:
+    return row_cells("OTF", OTF_VALUES, **changes)
+
+
+def write_cells(ws: Any, rows: Sequence[Sequence[Any]], first_row: int = 1, first_col: int = 1) -> None:
+    """Write rows into a worksheet from (first_row, first_col); None cells stay empty."""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.cell(row=first_row + r, column=first_col + c, value=value)
+
+
+def save_book(path: Path, sheets: dict[str, Sequence[Sequence[Any]]], **placement: int) -> Path:
+    """A workbook with one sheet per entry (in order), each written by `write_cells`."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        write_cells(book.create_sheet(name), rows, **placement)
+    book.save(path)
+    return path
+
+
+def csv_text(rows: Sequence[Sequence[Any]], delimiter: str = ",") -> str:
+    """Positional rows as CSV text: dates MM/DD/YYYY, None blank, values holding the delimiter quoted."""
+
+    def text_of(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.date):
+            return value.strftime("%m/%d/%Y")
+        text = str(value)
+        return f'"{text}"' if delimiter in text or '"' in text else text
+
+    return "\r\n".join(delimiter.join(text_of(v) for v in row) for row in rows) + "\r\n"
+
 def validate(path: Path, *, as_of: dt.date = AS_OF, period: dt.date | None = None,
              layout: str | None = None) -> list[SheetResult]:
     return validate_file(path, ValidationRequest(as_of=as_of, period=period, layout=layout))

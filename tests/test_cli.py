@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -12,101 +11,28 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import openpyxl
 import pytest
+from builders import cell, column_names, csv_text, otf_cells, rtf_cells, save_book
 from typer.testing import CliRunner, Result
 
 from calaimfiles.commands import app
-from calaimfiles.layouts import load_layout
 
-NPI = "1234567893"
-AS_OF = "2026-03-10"
+AS_OF = "2026-03-10"  # the shared RTF_VALUES / OTF_VALUES rows are clean on this day
 REPO = Path(__file__).resolve().parents[1]
-
-RTF_VALUES: dict[str, Any] = {
-    "mcp_id": "MCP1",
-    "mcp_name": "Example Health Plan",
-    "cin": "91234567A",
-    "last_name": "Rivera",
-    "first_name": "Alex",
-    "dob": dt.datetime(1980, 5, 17),
-    "new_address": "N",
-    "homeless": "N",
-    "new_phone": "N",
-    "pof_indicator": "N",
-    "status": "1",
-    "acuity": "Low",
-    "in_person": 0,
-    "telephonic": 0,
-    "production_date": dt.datetime(2026, 3, 4),
-    "reporting_period": dt.datetime(2026, 2, 1),
-    "provider_name": "Example Clinic",
-    "provider_npi": NPI,
-    "provider_tin": "95-1234567",
-    "provider_phone": "9165550123",
-}
-OTF_VALUES: dict[str, Any] = {
-    "mcp_id": "MCP1",
-    "mcp_name": "Example Health Plan",
-    "provider_name": "Example Clinic",
-    "provider_npi": NPI,
-    "provider_tin": "95-1234567",
-    "client_name": "Alex Rivera",
-    "cin": "91234567A",
-    "provider_type": "CHW",
-    "attempt_date": dt.datetime(2026, 2, 10),
-    "method": "Phone",
-    "successful": "Y",
-    "minutes": 15,
-}
 FINDING_KEYS = {"code", "severity", "row", "column", "cell", "message", "fixable"}
 FILE_KEYS = {"path", "layout", "sheet", "rows", "findings"}
 
 
-def layout_ids(layout: str) -> list[str]:
-    return [c.id for c in load_layout(layout).columns]
-
-
-def header(layout: str) -> list[str]:
-    return [c.name for c in load_layout(layout).columns]
-
-
-def rtf_row(**changes: Any) -> list[Any]:
-    values = {**RTF_VALUES, **changes}
-    return [values.get(c) for c in layout_ids("RTF")]
-
-
-def otf_row(**changes: Any) -> list[Any]:
-    ids = layout_ids("OTF")
-    values = {**dict(zip(ids, OTF_VALUES.values(), strict=True)), **changes}
-    return [values.get(c) for c in ids]
-
-
-def save_book(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
-
-
 def clean_rtf(path: Path) -> Path:
-    return save_book(path, {"RTF": [header("RTF"), rtf_row()]})
+    return save_book(path, {"RTF": [column_names("RTF"), rtf_cells()]})
 
 
 def rtf_with_error(path: Path) -> Path:
-    return save_book(path, {"RTF": [header("RTF"), rtf_row(), rtf_row(cin="9123456A")]})  # C3: CIN-FORMAT
+    return save_book(path, {"RTF": [column_names("RTF"), rtf_cells(), rtf_cells(cin="9123456A")]})  # C3: CIN-FORMAT
 
 
 def rtf_with_warning(path: Path) -> Path:
-    return save_book(path, {"RTF": [header("RTF"), rtf_row(acuity="low")]})  # CODE-SPELLING, a warning
-
-
-def column_letter(layout: str, column_id: str) -> str:
-    return openpyxl.utils.get_column_letter(layout_ids(layout).index(column_id) + 1)
+    return save_book(path, {"RTF": [column_names("RTF"), rtf_cells(acuity="low")]})  # CODE-SPELLING, a warning
 
 
 runner = CliRunner()
@@ -244,7 +170,7 @@ def test_one_bad_file_among_good_ones_still_reports_the_good_ones(tmp_path: Path
 
 def test_several_files_in_one_call(tmp_path: Path) -> None:
     paths = [clean_rtf(tmp_path / "a.xlsx"), rtf_with_error(tmp_path / "b.xlsx"),
-             save_book(tmp_path / "c.xlsx", {"OTF": [header("OTF"), otf_row()]})]
+             save_book(tmp_path / "c.xlsx", {"OTF": [column_names("OTF"), otf_cells()]})]
     result = run(*paths, "--as-of", AS_OF, "--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
@@ -258,8 +184,8 @@ def test_folder_validates_every_workbook_in_it(tmp_path: Path) -> None:
     folder = tmp_path / "march"
     folder.mkdir()
     clean_rtf(folder / "rtf.xlsx")
-    save_book(folder / "otf.xlsx", {"OTF": [header("OTF"), otf_row()]})
-    (folder / "mif.csv").write_text(",".join(header("MIF")) + "\n", encoding="utf-8")
+    save_book(folder / "otf.xlsx", {"OTF": [column_names("OTF"), otf_cells()]})
+    (folder / "mif.csv").write_text(",".join(column_names("MIF")) + "\n", encoding="utf-8")
     (folder / "notes.txt").write_text("not a workbook")
     result = run(folder, "--as-of", AS_OF, "--format", "json")
     assert result.stderr == ""
@@ -271,12 +197,9 @@ def test_folder_validates_every_workbook_in_it(tmp_path: Path) -> None:
 # -- JSON ----------------------------------------------------------------------------------------------------
 
 def test_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
-    xlsx = save_book(tmp_path / "rtf.xlsx", {"RTF": [header("RTF"), rtf_row(cin="91234567a", acuity="low")]})
+    xlsx = save_book(tmp_path / "rtf.xlsx", {"RTF": [column_names("RTF"), rtf_cells(cin="91234567a", acuity="low")]})
     csv_path = tmp_path / "rtf.csv"
-    csv_row = ["02/2026" if c == "reporting_period" else v for c, v in zip(layout_ids("RTF"), rtf_row(), strict=True)]
-    csv_row = [v.strftime("%m/%d/%Y") if isinstance(v, dt.datetime) else ("" if v is None else str(v))
-               for v in csv_row]
-    csv_path.write_text(",".join(header("RTF")) + "\n" + ",".join(csv_row) + "\n", encoding="utf-8")
+    csv_path.write_text(csv_text([column_names("RTF"), rtf_cells(reporting_period="02/2026")]), encoding="utf-8")
     result = run(xlsx, csv_path, "--as-of", AS_OF, "--format", "json")
     assert result.exit_code == 1  # the CSV return file: FILE-FORMAT error
     document = json.loads(result.stdout)
@@ -296,7 +219,7 @@ def test_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
         **cells["CIN-LOWERCASE"], "severity": "error", "row": 2, "column": "Member Client Index Number (CIN)",
         "cell": "C2", "fixable": True,
     }
-    assert cells["CODE-SPELLING"]["cell"] == f"{column_letter('RTF', 'acuity')}2"
+    assert cells["CODE-SPELLING"]["cell"] == cell("RTF", "acuity", 2)
     assert cells["CODE-SPELLING"]["severity"] == "warning"
     [file_level] = document["files"][1]["findings"]
     assert file_level["code"] == "FILE-FORMAT"
@@ -305,8 +228,8 @@ def test_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
 
 
 def test_json_header_findings_have_no_cell_when_a_column_is_missing(tmp_path: Path) -> None:
-    names = header("RTF")
-    rows = [names[:17] + names[18:], [v for i, v in enumerate(rtf_row()) if i != 17]]
+    names = column_names("RTF")
+    rows = [names[:17] + names[18:], [v for i, v in enumerate(rtf_cells()) if i != 17]]
     result = run(save_book(tmp_path / "rtf.xlsx", {"RTF": rows}), "--as-of", AS_OF, "--format", "json")
     [missing] = [f for f in json.loads(result.stdout)["files"][0]["findings"] if f["code"] == "COLUMN-MISSING"]
     assert (missing["row"], missing["column"], missing["cell"]) == (1, "Member Acuity Level", None)
@@ -324,8 +247,8 @@ def test_json_for_clean_file(tmp_path: Path) -> None:
 # -- JUnit and GitHub ----------------------------------------------------------------------------------------
 
 def test_junit_parses_with_one_failure_per_error(tmp_path: Path) -> None:
-    rows = [header("RTF"), rtf_row(cin="9123456A"), rtf_row(cin="91234568B", acuity=None),
-            rtf_row(cin="91234569C", acuity="low")]
+    rows = [column_names("RTF"), rtf_cells(cin="9123456A"), rtf_cells(cin="91234568B", acuity=None),
+            rtf_cells(cin="91234569C", acuity="low")]
     path = save_book(tmp_path / "rtf.xlsx", {"RTF": rows})
     document = json.loads(run(path, "--as-of", AS_OF, "--format", "json").stdout)
     errors = [f for f in document["files"][0]["findings"] if f["severity"] == "error"]
@@ -353,17 +276,16 @@ GITHUB_LINE = re.compile(
 
 
 def test_github_annotations(tmp_path: Path) -> None:
-    path = save_book(tmp_path / "rtf.xlsx", {"RTF": [header("RTF"), rtf_row(), rtf_row(cin="9123456A"),
-                                                     rtf_row(cin="91234569C", acuity="low")]})
+    path = save_book(tmp_path / "rtf.xlsx", {"RTF": [column_names("RTF"), rtf_cells(), rtf_cells(cin="9123456A"),
+                                                     rtf_cells(cin="91234569C", acuity="low")]})
     result = run(path, "--as-of", AS_OF, "--format", "github")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 2
     for line in lines:
         assert GITHUB_LINE.match(line), line
-    acuity = column_letter("RTF", "acuity")
     assert lines[0].startswith(f"::error file={path},line=3,title=CIN-FORMAT C3::Member Client Index Number")
-    assert lines[1].startswith(f"::warning file={path},line=4,title=CODE-SPELLING {acuity}4::")
+    assert lines[1].startswith(f"::warning file={path},line=4,title=CODE-SPELLING {cell('RTF', 'acuity', 4)}::")
 
 
 # -- PHI -----------------------------------------------------------------------------------------------------
@@ -374,7 +296,7 @@ CIN = "91234567a"
 
 def phi_workbook(path: Path) -> Path:
     """Member values that are themselves wrong, so that a finding could quote them."""
-    rows = [header("RTF"), rtf_row(cin=CIN, last_name=f" {NAME}"), rtf_row(cin="91234568B", last_name=NAME)]
+    rows = [column_names("RTF"), rtf_cells(cin=CIN, last_name=f" {NAME}"), rtf_cells(cin="91234568B", last_name=NAME)]
     return save_book(path, {"RTF": rows})
 
 
@@ -432,7 +354,7 @@ def test_as_of_changes_future_date_findings(tmp_path: Path) -> None:
 
 
 def test_select_and_ignore_filter_codes(tmp_path: Path) -> None:
-    rows = [header("RTF"), rtf_row(cin="91234567a", acuity=None), rtf_row(cin="9123456", acuity="low")]
+    rows = [column_names("RTF"), rtf_cells(cin="91234567a", acuity=None), rtf_cells(cin="9123456", acuity="low")]
     path = save_book(tmp_path / "rtf.xlsx", {"RTF": rows})
 
     def codes(*args: str) -> list[str]:
@@ -454,8 +376,8 @@ def test_select_and_ignore_filter_codes(tmp_path: Path) -> None:
 def test_sheet_and_layout_options(tmp_path: Path) -> None:
     path = save_book(tmp_path / "both.xlsx", {
         "Instructions": [["Fill in one row per member"]],
-        "RTF": [header("RTF"), rtf_row()],
-        "OTF": [header("OTF"), otf_row()],
+        "RTF": [column_names("RTF"), rtf_cells()],
+        "OTF": [column_names("OTF"), otf_cells()],
     })
     both = json.loads(run(path, "--as-of", AS_OF, "--format", "json").stdout)
     assert [(f["sheet"], f["layout"]) for f in both["files"]] == [("RTF", "RTF"), ("OTF", "OTF")]
@@ -468,7 +390,7 @@ def test_sheet_and_layout_options(tmp_path: Path) -> None:
 
 def test_inputs_are_not_modified(tmp_path: Path) -> None:
     paths = [phi_workbook(tmp_path / "a.xlsx"), tmp_path / "b.csv"]
-    paths[1].write_text(",".join(header("MIF")) + "\n", encoding="utf-8")
+    paths[1].write_text(",".join(column_names("MIF")) + "\n", encoding="utf-8")
     old = 1_600_000_000_000_000_000
     for path in paths:
         os.utime(path, ns=(old, old))

@@ -10,95 +10,27 @@ from typing import Any
 
 import openpyxl
 import pytest
+from builders import (
+    NPI,
+    RTF_VALUES,
+    cell,
+    column_ids,
+    column_names,
+    csv_text,
+    otf_cells,
+    row_cells,
+    rtf_cells,
+    save_book,
+    with_code,
+    write_cells,
+)
 
-from calaimfiles.findings import Finding
 from calaimfiles.layouts import LAYOUT_NAMES, all_layouts, load_layout
 from calaimfiles.reading.header import find_header
 from calaimfiles.reading.workbook import ReadError, Workbook, scan_error_cells
 from calaimfiles.validate import InputError, SheetResult, ValidationRequest, collect_files, validate_file
 
-AS_OF = dt.date(2026, 3, 10)
-NPI = "1234567893"
-
-RTF_VALUES: dict[str, Any] = {
-    "mcp_id": "MCP1",
-    "mcp_name": "Example Health Plan",
-    "cin": "91234567A",
-    "last_name": "Rivera",
-    "first_name": "Alex",
-    "dob": dt.datetime(1980, 5, 17),
-    "new_address": "N",
-    "homeless": "N",
-    "new_phone": "N",
-    "pof_indicator": "N",
-    "status": "1",
-    "acuity": "Low",
-    "in_person": 0,
-    "telephonic": 0,
-    "production_date": dt.datetime(2026, 3, 4),
-    "reporting_period": dt.datetime(2026, 2, 1),
-    "provider_name": "Example Clinic",
-    "provider_npi": NPI,
-    "provider_tin": "95-1234567",
-    "provider_phone": "9165550123",
-}
-OTF_VALUES: dict[str, Any] = {
-    "mcp_id": "MCP1",
-    "mcp_name": "Example Health Plan",
-    "provider_name": "Example Clinic",
-    "provider_npi": NPI,
-    "provider_tin": "95-1234567",
-    "client_name": "Alex Rivera",
-    "cin": "91234567A",
-    "provider_type": "CHW",
-    "attempt_date": dt.datetime(2026, 2, 10),
-    "method": "Phone",
-    "successful": "Y",
-    "minutes": 15,
-}
-
-
-def column_names(layout: str) -> list[str]:
-    return [c.name for c in load_layout(layout).columns]
-
-
-def column_ids(layout: str) -> list[str]:
-    return [c.id for c in load_layout(layout).columns]
-
-
-def otf_values() -> dict[str, Any]:
-    ids = column_ids("OTF")
-    values = dict(zip(ids, OTF_VALUES.values(), strict=True))
-    return values
-
-
-def row_of(layout: str, values: dict[str, Any], **changes: Any) -> list[Any]:
-    merged = {**values, **changes}
-    return [merged.get(column_id) for column_id in column_ids(layout)]
-
-
-def rtf_row(**changes: Any) -> list[Any]:
-    return row_of("RTF", RTF_VALUES, **changes)
-
-
-def otf_row(**changes: Any) -> list[Any]:
-    return row_of("OTF", otf_values(), **changes)
-
-
-def write_sheet(ws: Any, rows: list[list[Any]], first_row: int = 1, first_col: int = 1) -> None:
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is not None:
-                ws.cell(row=first_row + r, column=first_col + c, value=value)
-
-
-def save_book(path: Path, sheets: dict[str, list[list[Any]]], **placement: int) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        write_sheet(wb.create_sheet(name), rows, **placement)
-    wb.save(path)
-    return path
+AS_OF = dt.date(2026, 3, 10)  # the shared RTF_VALUES / OTF_VALUES rows are clean on this day
 
 
 def check(path: Path, **request: Any) -> list[SheetResult]:
@@ -114,20 +46,19 @@ def codes_of(result: SheetResult) -> list[str]:
     return [f.code for f in result.findings]
 
 
-def find(result: SheetResult, code: str) -> list[Finding]:
-    return [f for f in result.findings if f.code == code]
-
-
-def letter(layout: str, column_id: str, offset: int = 0) -> str:
-    return openpyxl.utils.get_column_letter(column_ids(layout).index(column_id) + 1 + offset)
+def test_expected_cells_are_excel_cells() -> None:
+    """The tests below name expected cells with builders.cell; check it against openpyxl's own column letters."""
+    for layout in LAYOUT_NAMES:
+        for index, column_id in enumerate(column_ids(layout)):
+            assert cell(layout, column_id, 7) == f"{openpyxl.utils.get_column_letter(index + 1)}7"
 
 
 # -- a clean baseline ----------------------------------------------------------------------------------------
 
 def test_clean_rtf_and_otf_have_no_findings(tmp_path: Path) -> None:
-    rtf = only(check(save_book(tmp_path / "rtf.xlsx", {"RTF": [column_names("RTF"), rtf_row()]})))
+    rtf = only(check(save_book(tmp_path / "rtf.xlsx", {"RTF": [column_names("RTF"), rtf_cells()]})))
     assert (rtf.layout, rtf.sheet, rtf.rows, rtf.findings) == ("RTF", "RTF", 1, [])
-    otf = only(check(save_book(tmp_path / "otf.xlsx", {"OTF": [column_names("OTF"), otf_row()]})))
+    otf = only(check(save_book(tmp_path / "otf.xlsx", {"OTF": [column_names("OTF"), otf_cells()]})))
     assert (otf.layout, otf.rows, otf.findings) == ("OTF", 1, [])
 
 
@@ -143,11 +74,11 @@ def test_header_below_title_rows_and_after_empty_columns_reports_excel_cells(tmp
     # rows 4-5 empty, header in row 6 starting at column C, data in rows 7 and 8
     cin_first = ["cin", *[c for c in column_ids("RTF") if c != "cin"]]
     names = {c.id: c.name for c in load_layout("RTF").columns}
-    write_sheet(ws, [[names[c] for c in cin_first]], first_row=6, first_col=3)
+    write_cells(ws, [[names[c] for c in cin_first]], first_row=6, first_col=3)
     values = {**RTF_VALUES, "cin": "9123456A"}  # 7 digits: CIN-FORMAT
-    write_sheet(ws, [[values.get(c) for c in cin_first]], first_row=7, first_col=3)
+    write_cells(ws, [[values.get(c) for c in cin_first]], first_row=7, first_col=3)
     values = {**RTF_VALUES, "cin": "91234568B", "acuity": None}  # blank acuity: RTF-R4
-    write_sheet(ws, [[values.get(c) for c in cin_first]], first_row=8, first_col=3)
+    write_cells(ws, [[values.get(c) for c in cin_first]], first_row=8, first_col=3)
     path = tmp_path / "titled.xlsx"
     wb.save(path)
 
@@ -161,17 +92,17 @@ def test_header_below_title_rows_and_after_empty_columns_reports_excel_cells(tmp
 
     result = only(check(path))
     assert (result.layout, result.rows) == ("RTF", 2)
-    [cin] = find(result, "CIN-FORMAT")
+    [cin] = with_code(result.findings, "CIN-FORMAT")
     assert (cin.row, cin.cell, cin.column) == (7, "C7", "Member Client Index Number (CIN)")
-    [acuity] = find(result, "RTF-R4")
+    [acuity] = with_code(result.findings, "RTF-R4")
     acuity_letter = openpyxl.utils.get_column_letter(3 + cin_first.index("acuity"))
     assert (acuity.row, acuity.cell) == (8, f"{acuity_letter}8")
-    assert not find(result, "COLUMN-UNKNOWN")  # the title cells are not header cells
+    assert not with_code(result.findings, "COLUMN-UNKNOWN")  # the title cells are not header cells
 
 
 def test_header_in_first_row_with_data_in_row_two(tmp_path: Path) -> None:
-    path = save_book(tmp_path / "plain.xlsx", {"RTF": [column_names("RTF"), rtf_row(cin="91234567a")]})
-    [finding] = find(only(check(path)), "CIN-LOWERCASE")
+    path = save_book(tmp_path / "plain.xlsx", {"RTF": [column_names("RTF"), rtf_cells(cin="91234567a")]})
+    [finding] = with_code(only(check(path)).findings, "CIN-LOWERCASE")
     assert (finding.row, finding.cell) == (2, "C2")
 
 
@@ -191,13 +122,13 @@ def _messy(name: str) -> str:
 ])
 def test_headers_match_ignoring_case_spaces_and_space_before_paren(tmp_path: Path, variant: Any) -> None:
     header = [variant(name) for name in column_names("RTF")]
-    path = save_book(tmp_path / "variant.xlsx", {"Sheet1": [header, rtf_row(in_person=-1)]})
+    path = save_book(tmp_path / "variant.xlsx", {"Sheet1": [header, rtf_cells(in_person=-1)]})
     result = only(check(path))
     assert result.layout == "RTF"
     assert not [c for c in codes_of(result) if c.startswith("COLUMN-")], result.findings
-    [count] = find(result, "COUNT-INVALID")
+    [count] = with_code(result.findings, "COUNT-INVALID")
     assert count.column == "In Person"
-    assert count.cell == f"{letter('RTF', 'in_person')}2"
+    assert count.cell == cell("RTF", "in_person", 2)
 
 
 RTF_ALIASES = {
@@ -213,7 +144,7 @@ RTF_ALIASES = {
 def test_header_aliases_are_matched(tmp_path: Path, telephonic: str) -> None:
     aliases = {**RTF_ALIASES, "telephonic": telephonic}
     header = [aliases.get(c.id, c.name) for c in load_layout("RTF").columns]
-    rows = [header, rtf_row(in_person=-1, telephonic=1.5, status="Active")]
+    rows = [header, rtf_cells(in_person=-1, telephonic=1.5, status="Active")]
     result = only(check(save_book(tmp_path / "aliases.xlsx", {"Sheet1": rows})))
     assert result.layout == "RTF"
     assert not [c for c in codes_of(result) if c.startswith("COLUMN-")], result.findings
@@ -226,10 +157,10 @@ def test_header_aliases_are_matched(tmp_path: Path, telephonic: str) -> None:
 def test_unknown_and_missing_columns_are_reported_at_the_header(tmp_path: Path) -> None:
     names = column_names("RTF")
     header = [*names[:17], "Notes", *names[18:]]  # acuity replaced by a column the layout does not know
-    result = only(check(save_book(tmp_path / "cols.xlsx", {"RTF": [header, rtf_row()]})))
-    [unknown] = find(result, "COLUMN-UNKNOWN")
+    result = only(check(save_book(tmp_path / "cols.xlsx", {"RTF": [header, rtf_cells()]})))
+    [unknown] = with_code(result.findings, "COLUMN-UNKNOWN")
     assert (unknown.row, unknown.cell) == (1, "R1")
-    [missing] = find(result, "COLUMN-MISSING")
+    [missing] = with_code(result.findings, "COLUMN-MISSING")
     assert (missing.row, missing.column) == (1, "Member Acuity Level")
 
 
@@ -255,22 +186,22 @@ def test_every_layout_sheet_of_a_workbook_is_validated(tmp_path: Path) -> None:
                     ["Member Client Index Number (CIN): 8 digits and a letter"]]
     path = save_book(tmp_path / "monthly.xlsx", {
         "Instructions": instructions,
-        "Return File": [column_names("RTF"), rtf_row(), rtf_row(cin="91234568B", acuity="low")],
-        "Outreach": [column_names("OTF"), otf_row(), otf_row(method="Carrier pigeon")],
+        "Return File": [column_names("RTF"), rtf_cells(), rtf_cells(cin="91234568B", acuity="low")],
+        "Outreach": [column_names("OTF"), otf_cells(), otf_cells(method="Carrier pigeon")],
     })
     results = check(path)
     assert [(r.sheet, r.layout, r.rows) for r in results] == [("Return File", "RTF", 2), ("Outreach", "OTF", 2)]
     rtf, otf = results
-    assert [(f.code, f.cell) for f in rtf.findings] == [("CODE-SPELLING", f"{letter('RTF', 'acuity')}3")]
-    assert [(f.code, f.cell) for f in otf.findings] == [("CODE-INVALID", f"{letter('OTF', 'method')}3")]
+    assert [(f.code, f.cell) for f in rtf.findings] == [("CODE-SPELLING", cell("RTF", "acuity", 3))]
+    assert [(f.code, f.cell) for f in otf.findings] == [("CODE-INVALID", cell("OTF", "method", 3))]
     assert all(f.sheet == "Outreach" for f in otf.findings)
 
 
 def test_sheet_option_checks_only_that_sheet(tmp_path: Path) -> None:
     path = save_book(tmp_path / "monthly.xlsx", {
         "Instructions": [["Read me"]],
-        "RTF": [column_names("RTF"), rtf_row()],
-        "OTF": [column_names("OTF"), otf_row()],
+        "RTF": [column_names("RTF"), rtf_cells()],
+        "OTF": [column_names("OTF"), otf_cells()],
     })
     assert [r.sheet for r in check(path, sheet="OTF")] == ["OTF"]
     with pytest.raises(InputError, match="no sheet named 'Missing'"):
@@ -280,7 +211,7 @@ def test_sheet_option_checks_only_that_sheet(tmp_path: Path) -> None:
 
 
 def test_layout_option_overrides_detection(tmp_path: Path) -> None:
-    path = save_book(tmp_path / "rtf.xlsx", {"Sheet1": [column_names("RTF"), rtf_row()]})
+    path = save_book(tmp_path / "rtf.xlsx", {"Sheet1": [column_names("RTF"), rtf_cells()]})
     assert only(check(path)).layout == "RTF"
     forced = only(check(path, layout="MIF"))
     assert forced.layout == "MIF"
@@ -293,8 +224,8 @@ def test_layout_option_overrides_detection(tmp_path: Path) -> None:
 
 def test_sheet_and_layout_together(tmp_path: Path) -> None:
     path = save_book(tmp_path / "monthly.xlsx", {
-        "RTF": [column_names("RTF"), rtf_row()],
-        "OTF": [column_names("OTF"), otf_row()],
+        "RTF": [column_names("RTF"), rtf_cells()],
+        "OTF": [column_names("OTF"), otf_cells()],
     })
     result = only(check(path, sheet="OTF", layout="OTF"))
     assert (result.sheet, result.layout, result.findings) == ("OTF", "OTF", [])
@@ -303,7 +234,7 @@ def test_sheet_and_layout_together(tmp_path: Path) -> None:
 # -- Excel error cells ---------------------------------------------------------------------------------------
 
 def test_error_cells_are_reported_as_errors_not_blanks(tmp_path: Path) -> None:
-    rows = [column_names("RTF"), rtf_row(acuity="#N/A", cin="#REF!"), rtf_row(cin="91234568B", dob="#DIV/0!")]
+    rows = [column_names("RTF"), rtf_cells(acuity="#N/A", cin="#REF!"), rtf_cells(cin="91234568B", dob="#DIV/0!")]
     path = save_book(tmp_path / "errors.xlsx", {"RTF": rows})
     assert scan_error_cells(path, "RTF") == {
         (1, column_ids("RTF").index("acuity")): "#N/A",
@@ -312,20 +243,20 @@ def test_error_cells_are_reported_as_errors_not_blanks(tmp_path: Path) -> None:
     }
     result = only(check(path))
     errors = {(f.cell, f.code) for f in result.findings}
-    acuity_cell = f"{letter('RTF', 'acuity')}2"
+    acuity_cell = cell("RTF", "acuity", 2)
     assert ("C2", "CELL-ERROR") in errors
     assert (acuity_cell, "CELL-ERROR") in errors
-    assert (f"{letter('RTF', 'dob')}3", "CELL-ERROR") in errors
+    assert (cell("RTF", "dob", 3), "CELL-ERROR") in errors
     # a cell that shows an error is not blank: no "required" or "blank acuity" finding for it
     assert not [f for f in result.findings if f.cell in ("C2", acuity_cell) and f.code != "CELL-ERROR"]
     assert not [f for f in result.findings if f.code in ("REQUIRED", "RTF-R4")]
-    for finding in find(result, "CELL-ERROR"):
+    for finding in with_code(result.findings, "CELL-ERROR"):
         assert finding.severity.label == "error"
         assert finding.row in (2, 3)
 
 
 def test_error_cell_in_title_area_or_unknown_column_does_not_break_reading(tmp_path: Path) -> None:
-    rows = [["#N/A"], [*column_names("OTF"), "Notes"], [*otf_row(), "#VALUE!"]]
+    rows = [["#N/A"], [*column_names("OTF"), "Notes"], [*otf_cells(), "#VALUE!"]]
     result = only(check(save_book(tmp_path / "otf.xlsx", {"OTF": rows})))
     assert result.layout == "OTF"
     assert result.rows == 1
@@ -347,7 +278,7 @@ def make_macro_enabled(source: Path, target: Path) -> Path:
 
 
 def test_xlsm_workbook_is_read_like_xlsx(tmp_path: Path) -> None:
-    plain = save_book(tmp_path / "plain.xlsx", {"RTF": [column_names("RTF"), rtf_row(cin="91234567a")]})
+    plain = save_book(tmp_path / "plain.xlsx", {"RTF": [column_names("RTF"), rtf_cells(cin="91234567a")]})
     path = make_macro_enabled(plain, tmp_path / "rtf.xlsm")
     result = only(check(path))
     assert (result.layout, result.rows) == ("RTF", 1)
@@ -356,22 +287,10 @@ def test_xlsm_workbook_is_read_like_xlsx(tmp_path: Path) -> None:
 
 
 def test_xlsm_error_cells_found(tmp_path: Path) -> None:
-    plain = save_book(tmp_path / "plain.xlsx", {"OTF": [column_names("OTF"), otf_row(minutes="#N/A")]})
+    plain = save_book(tmp_path / "plain.xlsx", {"OTF": [column_names("OTF"), otf_cells(minutes="#N/A")]})
     result = only(check(make_macro_enabled(plain, tmp_path / "otf.xlsm")))
     [finding] = result.findings
-    assert (finding.code, finding.cell) == ("CELL-ERROR", f"{letter('OTF', 'minutes')}2")
-
-
-def csv_text(rows: list[list[Any]], delimiter: str = ",") -> str:
-    def cell(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, dt.datetime):
-            return value.strftime("%m/%d/%Y")
-        text = str(value)
-        return f'"{text}"' if delimiter in text or '"' in text else text
-
-    return "\r\n".join(delimiter.join(cell(v) for v in row) for row in rows) + "\r\n"
+    assert (finding.code, finding.cell) == ("CELL-ERROR", cell("OTF", "minutes", 2))
 
 
 MIF_VALUES: dict[str, Any] = {
@@ -384,7 +303,7 @@ MIF_VALUES: dict[str, Any] = {
 
 
 def mif_row(**changes: Any) -> list[Any]:
-    return row_of("MIF", MIF_VALUES, **changes)
+    return row_cells("MIF", MIF_VALUES, **changes)
 
 
 def test_csv_with_utf8_bom_is_read(tmp_path: Path) -> None:
@@ -412,10 +331,10 @@ def test_csv_with_semicolon_delimiter_is_read(tmp_path: Path) -> None:
 
 def test_csv_return_file_gets_file_format_error(tmp_path: Path) -> None:
     path = tmp_path / "rtf.csv"
-    path.write_text(csv_text([column_names("RTF"), rtf_row(reporting_period="02/2026")]), encoding="utf-8")
+    path.write_text(csv_text([column_names("RTF"), rtf_cells(reporting_period="02/2026")]), encoding="utf-8")
     result = only(check(path))
     assert result.layout == "RTF"
-    [finding] = find(result, "FILE-FORMAT")
+    [finding] = with_code(result.findings, "FILE-FORMAT")
     assert finding.severity.label == "error"
     assert (finding.row, finding.cell) == (None, None)
     assert codes_of(result) == ["FILE-FORMAT"]  # the file is still checked, and is otherwise clean
@@ -434,19 +353,19 @@ def test_csv_mif_has_no_file_format_error(tmp_path: Path) -> None:
 def test_blank_rows_between_data_keep_excel_row_numbers(tmp_path: Path) -> None:
     rows: list[list[Any]] = [
         column_names("RTF"),
-        rtf_row(),                                   # row 2
+        rtf_cells(),                                 # row 2
         [],                                          # row 3 blank
         [None] * 5 + ["   "],                        # row 4 only spaces: blank too
-        rtf_row(cin="91234568b"),                    # row 5
+        rtf_cells(cin="91234568b"),                  # row 5
         [],                                          # row 6
-        rtf_row(cin="91234569C", acuity="high"),     # row 7
+        rtf_cells(cin="91234569C", acuity="high"),   # row 7
     ]
     path = save_book(tmp_path / "gaps.xlsx", {"RTF": rows})
     result = only(check(path))
     assert result.rows == 3
     assert [(f.code, f.row, f.cell) for f in result.findings] == [
         ("CIN-LOWERCASE", 5, "C5"),
-        ("CODE-SPELLING", 7, f"{letter('RTF', 'acuity')}7"),
+        ("CODE-SPELLING", 7, cell("RTF", "acuity", 7)),
     ]
 
 
@@ -466,7 +385,7 @@ def test_unreadable_containers_raise_read_error(tmp_path: Path) -> None:
     text.write_text("this is not a workbook\n")
     with pytest.raises(ReadError, match="not an Excel workbook"):
         Workbook(text)
-    real = save_book(tmp_path / "real.xlsx", {"RTF": [column_names("RTF"), rtf_row()]})
+    real = save_book(tmp_path / "real.xlsx", {"RTF": [column_names("RTF"), rtf_cells()]})
     truncated = tmp_path / "truncated.xlsx"
     truncated.write_bytes(real.read_bytes()[: real.stat().st_size // 2])
     with pytest.raises(ReadError, match="damaged or truncated"):

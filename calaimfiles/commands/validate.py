@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -104,9 +105,17 @@ def validate_command(
     for path in files:
         try:
             run.results.extend(validate_file(path, request))
+            continue
         except InputError as error:
-            run.failures.append((str(path), str(error)))
-            typer.echo(f"calaimfiles: {path}: {error}", err=True)
+            reason = str(error)
+        except Exception as error:  # a bug in one check must not cost the other files' results
+            if os.environ.get("CALAIMFILES_DEBUG"):
+                raise
+            # The exception's text may quote a cell (member data), so only its type is shown.
+            reason = (f"internal error ({type(error).__name__}); set CALAIMFILES_DEBUG=1 for details, "
+                      "and please report it")
+        run.failures.append((str(path), reason))
+        typer.echo(f"calaimfiles: {path}: {reason}", err=True)
     _render(run, output_format, show_values)
     raise typer.Exit(run.exit_code(Severity.WARNING if fail_on is FailOn.warning else Severity.ERROR))
 

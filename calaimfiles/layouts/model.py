@@ -62,18 +62,6 @@ class CodeSet(_Strict):
     def codes_with_flag(self, flag: str) -> frozenset[str]:
         return frozenset(v.code for v in self.values if flag in v.flags)
 
-    def code_for_role(self, role: str) -> str:
-        for value in self.values:
-            if value.role == role:
-                return value.code
-        raise KeyError(f"code set {self.name} has no value with role {role!r}")
-
-    def value_of(self, code: str) -> CodeValue:
-        for value in self.values:
-            if value.code == code:
-                return value
-        raise KeyError(code)
-
 
 class Condition(_Strict):
     """One clause of a 'required if' condition; all clauses of a column must hold together.
@@ -165,9 +153,6 @@ class Layout(_Strict):
             if column.id == column_id:
                 return column
         raise KeyError(f"layout {self.name} has no column {column_id!r}")
-
-    def has_column(self, column_id: str) -> bool:
-        return any(c.id == column_id for c in self.columns)
 
     def codeset_of(self, column_id: str) -> CodeSet:
         name = self.column(column_id).codeset

@@ -20,6 +20,9 @@ def rules_markdown() -> str:
         "report a milder case as a warning; their summary says so. *Fixable* means a safe automatic fix exists.",
         "Select or ignore codes with `--select` / `--ignore` (a code or a prefix such as `RTF` or `DATE`).",
         "",
+        "Rules that need a second file are not listed yet: RTF R7 (a member not on the MIF) and R9 (outreach before",
+        "Unable to Contact, from the OTF), and C3 across several months of CSPRTF, come with cross-file validation.",
+        "",
         "| Code | Severity | Fixable | Layouts | What it means | Example |",
         "|---|---|---|---|---|---|",
     ]

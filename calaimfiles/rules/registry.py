@@ -29,9 +29,6 @@ class Rule:
     source: str
     layouts: tuple[str, ...] = ()
 
-    def applies_to(self, layout_name: str) -> bool:
-        return not self.layouts or layout_name in self.layouts
-
 
 _RULES: dict[str, Rule] = {}
 
@@ -114,5 +111,5 @@ def checks_for(table: Table) -> list[TableCheck]:
     return [
         check
         for layouts, needs, check in _CHECKS
-        if (not layouts or name in layouts) and all(table.layout.has_column(c) for c in needs) and table.has(*needs)
+        if (not layouts or name in layouts) and table.has(*needs)
     ]

@@ -97,7 +97,7 @@ class Table:
             self.findings.append(
                 Finding(
                     code=rule.code,
-                    severity=severity or rule.severity,
+                    severity=rule.severity if severity is None else severity,
                     message=message,
                     sheet=self.sheet,
                     row=row,
