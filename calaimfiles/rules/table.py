@@ -8,7 +8,6 @@ of cell by cell. Every finding keeps the row and cell Excel shows.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -172,34 +171,30 @@ def _grid(body: list[list[Any]], keep: np.ndarray) -> np.ndarray:
 def _normalise_column(
     table: Table, column: Column, raw: np.ndarray, cell_errors: dict[int, str]
 ) -> tuple[pd.Series, np.ndarray]:
-    """Parse each distinct value once, then spread values and problems back over the rows."""
-    values = raw.tolist()  # lists iterate several times faster than object arrays
-    distinct = set(values)
-    if "" in distinct:
-        filled = raw != ""
-        distinct.discard("")
-    else:
-        filled = np.ones(len(values), dtype=bool)
+    """Parse each distinct value once, then spread values and problems back over the rows.
+
+    `pd.factorize` hashes every cell once and numbers the distinct values; everything after works on those
+    few distinct values and spreads the results back with array indexing, never touching cells one by one.
+    """
+    codes, distinct_array = pd.factorize(raw, use_na_sentinel=False)
+    distinct = distinct_array.tolist()
+    normal = np.asarray(distinct_array, dtype=object).copy()  # a value in normal form stands for itself
+    blank = np.zeros(len(distinct), dtype=bool)
+    problems: dict[int, tuple[Issue, ...]] = {}
     parse = parser_for(column, table.layout.codesets)
-    canonical = canonical_form(column.type) if column.codeset is None else None
-    value_of: dict[Any, Any] = {"": None}  # only values that normalise to something else than themselves
-    problems: dict[Any, tuple[Issue, ...]] = {}
-    other_blanks = []
-    for value in _not_canonical(distinct, canonical):
+    for k in _to_parse(distinct, canonical_form(column.type) if column.codeset is None else None):
+        value = distinct[k]
         if value.__class__ is str and not value.strip():
-            value_of[value] = None
-            other_blanks.append(value)
+            blank[k], normal[k] = True, None
             continue
         parsed = parse(value)
-        if parsed.value is not value:
-            value_of[value] = parsed.value
+        normal[k] = parsed.value
         if parsed.issues:
-            problems[value] = parsed.issues
-    if other_blanks:
-        filled &= ~np.isin(raw, other_blanks)
+            problems[k] = parsed.issues
+    filled = ~blank[codes]
     if problems:
-        _report_issues(table, column, values, problems)
-    series = _typed(column, raw, values, distinct, value_of, filled)
+        _report_issues(table, column, codes, problems)
+    series = _typed(column, normal, codes)
     for position, text in cell_errors.items():
         filled[position] = True
         series.iloc[position] = None
@@ -208,23 +203,24 @@ def _normalise_column(
     return series, filled
 
 
-def _typed(
-    column: Column, raw: np.ndarray, values: list[Any], distinct: set[Any], value_of: dict[Any, Any],
-    filled: np.ndarray,
-) -> pd.Series:
+def _to_parse(distinct: list[Any], canonical: re.Pattern[str] | None) -> Iterable[int]:
+    """Which distinct values the parser must see: all but text already in its normal form."""
+    if canonical is None:
+        return range(len(distinct))
+    try:
+        matches = list(map(canonical.fullmatch, distinct))  # the regex runs without a Python loop
+    except TypeError:  # numbers or dates among the text values
+        return [k for k, v in enumerate(distinct) if v.__class__ is not str or not canonical.fullmatch(v)]
+    return [k for k, match in enumerate(matches) if match is None]
+
+
+def _typed(column: Column, normal: np.ndarray, codes: np.ndarray) -> pd.Series:
     """The column as pandas sees it: dates as datetime64 and counts as float (blank or unreadable = missing),
-    so rules compare whole columns. Only values that change are looked up cell by cell."""
+    so rules compare whole columns. Built from the distinct values, then spread over the rows by index."""
     if column.type in _DATE_TYPES:
-        seconds = {v: _seconds(value_of.get(v, v)) for v in distinct}
-        seconds.update(dict.fromkeys(value_of.keys() - distinct, _NAT))  # the blanks
-        stamps = np.fromiter(map(seconds.__getitem__, values), dtype=np.int64, count=len(values))
-        return pd.Series(stamps.view("datetime64[s]"), copy=False)
-    if len(value_of) == 1:  # only blanks change (to None)
-        normalised = raw.copy()
-        normalised[~filled] = None
-    else:
-        normalised = np.fromiter(map(value_of.get, values, values), dtype=object, count=len(values))
-    series = pd.Series(normalised, dtype=object, copy=False)
+        seconds = np.fromiter(map(_seconds, normal), dtype=np.int64, count=len(normal))
+        return pd.Series(seconds[codes].view("datetime64[s]"), copy=False)
+    series = pd.Series(normal[codes], dtype=object, copy=False)
     return series.astype("float64") if column.type in _NUMBER_TYPES else series
 
 
@@ -232,23 +228,15 @@ def _seconds(day: dt.date | None) -> int:
     return _NAT if day is None else (day.toordinal() - _EPOCH_ORDINAL) * 86400
 
 
-def _not_canonical(distinct: set[Any], canonical: re.Pattern[str] | None) -> Iterable[Any]:
-    """The distinct values the parser must look at: all but text already in its normal form."""
-    if canonical is None:
-        return distinct
-    try:
-        return set(itertools.filterfalse(canonical.fullmatch, distinct))  # the regex runs without a Python loop
-    except TypeError:  # numbers or dates among the text values
-        return {v for v in distinct if v.__class__ is not str or not canonical.fullmatch(v)}
-
-
 def _report_issues(
-    table: Table, column: Column, raw: list[Any], problems: dict[Any, tuple[Issue, ...]]
+    table: Table, column: Column, codes: np.ndarray, problems: dict[int, tuple[Issue, ...]]
 ) -> None:
+    """One finding per affected cell, grouped so each distinct problem text is built once."""
+    has_problem = np.zeros(codes.max() + 1, dtype=bool)
+    has_problem[list(problems)] = True
     by_issue: dict[tuple[str, str], tuple[list[int], list[Issue]]] = {}
-    affected = np.flatnonzero(np.fromiter(map(problems.__contains__, raw), dtype=bool, count=len(raw)))
-    for position in affected.tolist():
-        for issue in problems[raw[position]]:
+    for position in np.flatnonzero(has_problem[codes]).tolist():
+        for issue in problems[int(codes[position])]:
             positions, issues = by_issue.setdefault((issue.code, issue.text), ([], []))
             positions.append(position)
             issues.append(issue)
