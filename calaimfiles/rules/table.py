@@ -8,6 +8,7 @@ of cell by cell. Every finding keeps the row and cell Excel shows.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -192,13 +193,15 @@ def _number_cells(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _grid(body: list[list[Any]], keep: np.ndarray) -> np.ndarray:
     """The data rows as one 2-D object array, so each column is a view rather than a copy."""
-    width = len(body[0]) if body else 0  # calamine and the CSV reader both return rectangular rows
-    if not len(keep) or width == 0:
-        return np.empty((len(keep), 0), dtype=object)
     rows = body if len(keep) == len(body) else [body[i] for i in keep]
-    grid = np.empty((len(rows), width), dtype=object)
-    grid[:] = rows
-    return grid
+    widths = set(map(len, rows))
+    width = max(widths, default=0)
+    if not rows or width == 0:
+        return np.empty((len(rows), 0), dtype=object)
+    if len(widths) > 1:  # both readers return even rows; pad, should a reader ever not
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+    return cells.reshape(len(rows), width)
 
 
 def _normalise_column(
