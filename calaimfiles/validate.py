@@ -12,11 +12,15 @@ import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from calaimfiles.findings import Finding, Severity, column_number
 from calaimfiles.layouts import LAYOUT_NAMES, all_layouts, load_layout
-from calaimfiles.reading.header import HEADER_SEARCH_ROWS, find_header
-from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Workbook
+from calaimfiles.reading.header import HEADER_SEARCH_ROWS, HeaderMatch, find_header
+from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Sheet, Workbook
+
+if TYPE_CHECKING:
+    from calaimfiles.rules.table import Table
 
 CALIFORNIA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
@@ -93,6 +97,33 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
 
 def validate_file(path: Path, request: ValidationRequest) -> list[SheetResult]:
     """Validate every sheet of one file that holds a known layout. Raises InputError when none can be checked."""
+    with _opened(path) as book:
+        # Imported here, while the sheets load in the background: the rules bring pandas, which takes a good
+        # part of a second to import; overlapping the two keeps a large file's check close to its read time.
+        from calaimfiles.rules.engine import check_sheet
+
+        results = []
+        for sheet, header in _layout_sheets(book, request):
+            findings, rows = check_sheet(book.path, sheet, header, request.as_of, request.period)
+            findings = [f for f in findings if request.selection.wants(f.code)]
+            findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
+            results.append(SheetResult(book.path, header.layout.name, sheet.name, rows, findings))
+        return results
+
+
+def read_tables(path: Path, request: ValidationRequest) -> list[Table]:
+    """The normalised table of every sheet that holds a known layout, without running the checks: what
+    commands that build, convert or compare files work from. Raises InputError like `validate_file`."""
+    with _opened(path) as book:
+        from calaimfiles.rules.table import Options, build_table
+
+        options = Options(as_of=request.as_of, period=request.period)
+        return [build_table(sheet, header, options) for sheet, header in _layout_sheets(book, request)]
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[Workbook]:
+    """Open a file for reading; every way it can fail becomes an InputError with one plain sentence."""
     if not path.exists():
         raise InputError("no such file")
     if path.is_dir():
@@ -101,7 +132,7 @@ def validate_file(path: Path, request: ValidationRequest) -> list[SheetResult]:
         raise InputError(f"cannot read {path.suffix or 'files without an extension'}: use .xlsx, .xlsm, .xls or .csv")
     try:
         with _cycle_collector_paused():
-            return _validate_book(Workbook(path), request)
+            yield Workbook(path)
     except ReadError as error:
         raise InputError(str(error)) from None
     except MemoryError:
@@ -121,33 +152,25 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _validate_book(book: Workbook, request: ValidationRequest) -> list[SheetResult]:
+def _layout_sheets(book: Workbook, request: ValidationRequest) -> Iterator[tuple[Sheet, HeaderMatch]]:
+    """Each sheet that holds a known layout, with its header; InputError when there is none."""
     layouts = [load_layout(request.layout)] if request.layout else all_layouts()
     if request.sheet is not None and request.sheet not in book.sheet_names:
         raise InputError(f"has no sheet named {request.sheet!r} (sheets: {', '.join(book.sheet_names)})")
     names = [request.sheet] if request.sheet is not None else book.sheet_names
     book.prefetch(names)
-    # Imported here, while the sheets load in the background: the rules bring pandas, which takes a good
-    # part of a second to import, and overlapping the two keeps a large file's check close to its read time.
-    from calaimfiles.rules.engine import check_sheet
-
-    results: list[SheetResult] = []
-    empty = 0
+    found = empty = 0
     for name in names:
         sheet = book.sheet(name)
         if not any(map(any, sheet.rows)):
             empty += 1
             continue
         header = find_header(sheet.rows, layouts, name)
-        if header is None:
-            continue
-        findings, rows = check_sheet(book.path, sheet, header, request.as_of, request.period)
-        findings = [f for f in findings if request.selection.wants(f.code)]
-        findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
-        results.append(SheetResult(book.path, header.layout.name, sheet.name, rows, findings))
-    if not results:
+        if header is not None:
+            found += 1
+            yield sheet, header
+    if not found:
         raise InputError(_nothing_found(names, empty, request))
-    return results
 
 
 def _nothing_found(names: Sequence[str], empty: int, request: ValidationRequest) -> str:

@@ -113,6 +113,24 @@ class Table:
         """Several columns side by side, for checks across columns such as duplicate keys."""
         return pd.DataFrame({c: self.frame[c] for c in column_ids})
 
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per data row, keyed by column id: the normalised value (dates as `date`, counts as `int`,
+        identifiers as text), the cell's own text where it could not be read, None where blank. Nothing the
+        provider wrote is lost, and nothing is "corrected" that the checks did not understand."""
+        columns = {}
+        for column_id, series in self.frame.items():
+            if series.dtype.kind == "M":
+                values = [None if pd.isna(v) else v.date() for v in series]
+            elif series.dtype.kind == "f":
+                values = [None if np.isnan(v) else int(v) if float(v).is_integer() else float(v) for v in series]
+            else:
+                values = series.tolist()
+            unreadable = np.flatnonzero(self.filled[column_id] & series.isna().to_numpy())
+            for position in unreadable.tolist():
+                values[position] = _display(self.raw[column_id][position])
+            columns[column_id] = values
+        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
     def most_common(self, column_id: str) -> Any:
         """The value most rows agree on (None when the column is empty): the file's production date, say."""
         if column_id not in self._most_common:
