@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from calaimfiles.commands import rules, schemas, validate
+from calaimfiles.commands import build, convert, fix, rules, schemas, validate
 
 app = typer.Typer(
     name="calaimfiles",
@@ -15,7 +15,10 @@ app = typer.Typer(
 )
 app.command(name="validate")(validate.validate_command)
 app.command(name="rules")(rules.rules_command)
+app.command(name="fix")(fix.fix_command)
+app.command(name="convert")(convert.convert_command)
 app.add_typer(schemas.schemas_app, name="schemas")
+app.add_typer(build.build_app, name="build")
 
 
 def main() -> None:

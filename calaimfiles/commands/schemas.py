@@ -19,7 +19,7 @@ def export_command(
 ) -> None:
     """Write a JSON Schema per layout (the repository keeps them in schemas/)."""
     for path in write_schemas(all_layouts(), folder):
-        typer.echo(f"wrote {path}")
+        typer.echo(f"Wrote {path}")
 
 
 @schemas_app.command("json")

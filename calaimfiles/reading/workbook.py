@@ -27,6 +27,12 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SCAN_CHUNK = 1 << 24
 
+# CSV injection (design notes section 3): text a spreadsheet would run as a formula. `calaimfiles convert` writes
+# it behind one more apostrophe, and `_read_csv` takes that apostrophe off; apostrophes already in front count
+# too, so text that itself starts with '= comes back with its own apostrophe.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile("'" + FORMULA_START.pattern)
+
 
 class ReadError(Exception):
     """The file cannot be read as a workbook; the message is one plain sentence for the user."""
@@ -139,6 +145,8 @@ def _read_csv(path: Path) -> list[list[Any]]:
         rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as error:
         raise ReadError(f"not a readable CSV file ({error})") from None
+    if _NEUTRALISED.search(text):  # our own CSV with neutralised formulas: read back the text that was written
+        rows = [[c[1:] if _NEUTRALISED.match(c) else c for c in r] for r in rows]
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from calaimfiles.findings import Severity
 from calaimfiles.layouts import Condition, FieldType
+from calaimfiles.layouts.describe import code_names, explain_conditions
 from calaimfiles.rules.registry import get_rule, register, table_check
 from calaimfiles.rules.table import Table
 
@@ -123,34 +124,12 @@ def _check_conditional(table: Table, column_id: str, blank: np.ndarray, exempt: 
     for clause in column.required_if:
         known &= readable(table, clause.column)
     rule = get_rule(column.required_rule) if column.required_rule else REQUIRED_IF
-    because = _explain(table, column.required_if)
+    because = explain_conditions(table.layout, column.required_if)
     table.report(rule, np.flatnonzero(applies & blank & ~exempt), column_id,
                  f"is required when {because}, but it is blank")
     ignored = ~applies & known & ~blank & ~exempt
     table.report(VALUE_IGNORED, np.flatnonzero(ignored), column_id,
                  f"is only used when {because}; on this row the plan ignores it")
-
-
-def _explain(table: Table, conditions: Sequence[Condition]) -> str:
-    parts = []
-    for clause in conditions:
-        name = table.column(clause.column).name
-        if clause.filled is not None:
-            parts.append(f"{name} is {'filled' if clause.filled else 'blank'}")
-        elif clause.greater_than is not None:
-            parts.append(f"{name} is more than {clause.greater_than:g}")
-        else:
-            if clause.role or clause.flag:
-                codeset = table.layout.codeset_of(clause.column)
-                selected = [
-                    v for v in codeset.values if v.role in clause.role or (clause.flag and clause.flag in v.flags)
-                ]
-                shown = [f"{v.code} ({v.label})" if v.label and codeset.numbered else v.code for v in selected]
-            else:
-                shown = list(clause.equals)
-            verb = "is not" if clause.negate else "is"
-            parts.append(f"{name} {verb} {' or '.join(shown)}")
-    return " and ".join(parts)
 
 
 @table_check()
@@ -246,11 +225,8 @@ def with_flag(table: Table, column_id: str, flag: str) -> np.ndarray:
     return condition_mask(table, [Condition(column=column_id, flag=flag)])
 
 
-def status_names(table: Table, column_id: str, mask_roles: Sequence[str] = (), flag: str | None = None) -> str:
-    """'3 (Unable to Contact), 4 (Declined)': the codes a rule talks about, as a coordinator reads them."""
-    codeset = table.layout.codeset_of(column_id)
-    chosen = [v for v in codeset.values if v.role in mask_roles or (flag is not None and flag in v.flags)]
-    return ", ".join(f"{v.code} ({v.label})" if v.label else v.code for v in chosen)
+def status_names(table: Table, column_id: str, roles: Sequence[str] = (), flag: str | None = None) -> str:
+    return ", ".join(code_names(table.layout, column_id, roles, flag))
 
 
 def first_row_with(table: Table, column_id: str, value: object) -> int:

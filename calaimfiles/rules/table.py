@@ -178,6 +178,8 @@ def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
             raw = np.full(len(keep), "", dtype=object)
             codes, distinct = np.zeros(len(keep), dtype=np.intp), np.array([""], dtype=object)
         cell_errors = errors_by_column.get(index, {}) if index is not None else {}
+        for position, text in cell_errors.items():
+            raw[position] = text  # calamine reads an error cell as blank; keep what Excel shows
         table.raw[column.id] = raw
         table.frame[column.id], table.filled[column.id] = _normalise_column(
             table, column, codes, distinct, cell_errors

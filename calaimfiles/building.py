@@ -1,0 +1,240 @@
+"""Draft a provider's return file from the plan's file and the provider's own file of last month.
+
+A return file repeats what the plan already knows (who the member is, which provider, which month) and adds
+what only the provider knows (status, dates, care manager, referral loop). Building it means taking the
+plan's facts from the plan's file, carrying the provider's answers forward by member (and service), and
+leaving blank what has to be answered afresh each month, so that validating the draft lists exactly the
+cells the provider still has to fill. Pure functions: normalised records in, records out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from calaimfiles.findings import Finding, Severity
+from calaimfiles.layouts import Layout, load_layout
+from calaimfiles.writing.layout_workbook import allowed_values
+
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Where each column of a return file comes from; a column in none of the lists starts blank.
+
+    `from_source`: the plan's facts, taken from the plan's file (the previous file only fills a gap).
+    `carried`: the provider's answers, carried from the previous file; the plan's value starts a new member.
+    `carried_only`: answers only the provider gives, carried from the previous file.
+    """
+
+    layout: str
+    from_source: tuple[str, ...]
+    carried: tuple[str, ...] = ()
+    carried_only: tuple[str, ...] = ()
+
+
+# Member address and phone columns, the New Address/Phone indicators and the encounter counts are left blank:
+# they report what changed or happened in this month, and a prefilled address would be "ignored" on every row
+# until the provider answers the New Address Indicator.
+RTF_RECIPE = Recipe(
+    layout="RTF",
+    from_source=("mcp_id", "mcp_name", "cin", "last_name", "first_name", "dob", "homeless",
+                 "reporting_period", "provider_name", "provider_npi", "provider_tin"),
+    carried=("status", "enrollment_start", "acuity"),
+    carried_only=("pof_indicator", "pof", "enrollment_end", "care_plan_revision", "care_conference",
+                  "assessment_started", "assessment_completed", "last_encounter", "lcm_name", "lcm_phone",
+                  "lcm_email", "discontinuation_date", "discontinuation_code", "discontinuation_reason",
+                  "referral_status", "referral_update", "loop_closure_reason"),
+)
+
+# Units of Service Delivered is left blank: like the RTF's encounter counts it reports the month. Outreach
+# counts are carried: rule C1 judges them over the whole outreach, not one month.
+CSPRTF_RECIPE = Recipe(
+    layout="CSPRTF",
+    from_source=("mcp_id", "mcp_name", "provider_name", "provider_npi", "provider_tin", "cin", "last_name",
+                 "first_name", "dob", "service", "authorization_number"),
+    carried_only=("status", "outreach_attempts", "outreach_modalities", "first_outreach", "service_start",
+                  "service_end", "discontinuation_date", "discontinuation_code", "referral_status",
+                  "referral_update", "loop_closure_reason"),
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The rows of a drafted return file and how they came about, for the command to report."""
+
+    rows: list[dict[str, Any]]
+    carried: int  # rows that found the provider's row of last month
+    new: int  # rows that start from the plan's file alone
+    left_out: int  # rows of the plan's file that need no return row (termed members, resolved services)
+    dropped: int  # rows of the previous file no longer on the plan's file
+    reporting_period: dt.date | None
+
+
+def most_common(records: Iterable[Record], column_id: str) -> Any:
+    """The value most rows agree on, None when the column is blank everywhere: the file's period, say."""
+    counts = Counter(r.get(column_id) for r in records if r.get(column_id) not in (None, ""))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def build_rtf(
+    mif: Sequence[Record],
+    previous: Sequence[Record] = (),
+    *,
+    production_date: dt.date,
+    provider_phone: str | None = None,
+) -> Draft:
+    """One RTF row per MIF member not in a termed status, with the provider's answers of last month.
+
+    The provider phone is the one given, else last month's, else blank (for the provider to fill).
+    """
+    rtf = load_layout("RTF")
+    termed = load_layout("MIF").codeset_of("status").codes_with_flag("termed")
+    period = most_common(mif, "reporting_period")
+    fixed = {
+        "production_date": production_date,
+        "reporting_period": first_of_month(period) if isinstance(period, dt.date) else period,
+        "provider_phone": provider_phone or most_common(previous, "provider_phone"),
+    }
+    return _draft(RTF_RECIPE, rtf, mif, previous, lambda row: row.get("status") not in termed, fixed)
+
+
+def build_csprtf(
+    csasf: Sequence[Record],
+    previous: Sequence[Record] = (),
+    *,
+    production_date: dt.date,
+    reporting_period: dt.date | None = None,
+) -> Draft:
+    """One CSPRTF row per CSASF member + service whose authorization is not resolved (code-set flag
+    `resolved`), with the CS provider's answers of last month.
+
+    The CSASF has no reporting period: unless given, it is the month of the CSASF's production date (the
+    CSPRTF due early next month reports the month the plan's list was sent in).
+    """
+    layout = load_layout("CSPRTF")
+    resolved = load_layout("CSASF").codeset_of("authorization_status").codes_with_flag("resolved")
+    produced = most_common(csasf, "production_date")
+    if reporting_period is None and isinstance(produced, dt.date):
+        reporting_period = produced
+    fixed = {
+        "production_date": production_date,
+        "reporting_period": first_of_month(reporting_period) if reporting_period else None,
+    }
+    return _draft(CSPRTF_RECIPE, layout, csasf, previous,
+                  lambda row: row.get("authorization_status") not in resolved, fixed)
+
+
+def _draft(
+    recipe: Recipe,
+    layout: Layout,
+    source: Sequence[Record],
+    previous: Sequence[Record],
+    wanted: Callable[[Record], bool],
+    fixed: Mapping[str, Any],
+) -> Draft:
+    """Merge the plan's rows and last month's rows by the layout's key, in the plan's order."""
+    def key(row: Record) -> tuple[Any, ...] | None:
+        values = tuple(row.get(k) for k in layout.key)
+        return None if any(v in (None, "") for v in values) else values
+
+    before: dict[tuple[Any, ...], Record] = {}
+    for row in previous:
+        row_key = key(row)
+        if row_key is not None:
+            before.setdefault(row_key, row)
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...] | None] = set()
+    carried = left_out = 0
+    for row in source:
+        row_key = key(row)
+        if row_key is not None and row_key in seen:
+            continue  # a duplicate on the plan's file (reported there) gets one return row
+        seen.add(row_key)
+        if not wanted(row):
+            left_out += 1
+            continue
+        last = before.get(row_key) if row_key is not None else None
+        carried += last is not None
+        rows.append(_merge(recipe, layout, row, last or {}, fixed))
+    dropped = len(set(before) - seen)
+    period = fixed.get("reporting_period")
+    return Draft(rows, carried, len(rows) - carried, left_out, dropped, period if isinstance(period, dt.date) else None)
+
+
+def _merge(recipe: Recipe, layout: Layout, source: Record, last: Record, fixed: Mapping[str, Any]) -> dict[str, Any]:
+    def blank(value: Any) -> bool:
+        return value is None or value == ""
+
+    row: dict[str, Any] = {}
+    for column in layout.columns:
+        cid = column.id
+        if cid in fixed:
+            value = fixed[cid]
+        elif cid in recipe.from_source:
+            value = source.get(cid) if not blank(source.get(cid)) else last.get(cid)
+        elif cid in recipe.carried:
+            value = last.get(cid) if last and not blank(last.get(cid)) else source.get(cid)
+        elif cid in recipe.carried_only:
+            value = last.get(cid)
+        else:
+            value = None
+        row[cid] = None if blank(value) else value
+    return row
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings of one kind in one column, with the rows they are on: what the provider still has to do."""
+
+    code: str
+    severity: Severity
+    column: str | None
+    message: str
+    rows: tuple[int, ...]
+    hint: str | None = None
+
+
+def group_findings(findings: Iterable[Finding], layout: Layout) -> list[FindingGroup]:
+    """Group by code, column and message (a message never quotes a cell value), errors first."""
+    groups: dict[tuple[str, Severity, str | None, str], list[int]] = {}
+    for finding in findings:
+        rows = groups.setdefault((finding.code, finding.severity, finding.column, finding.message), [])
+        if finding.row is not None:
+            rows.append(finding.row)
+    names = {c.name: c for c in layout.columns}
+    result = []
+    for (code, severity, column_name, message), rows in groups.items():
+        column = names.get(column_name) if column_name else None
+        values = allowed_values(layout, column) if column is not None else ()
+        hint = None
+        if values:
+            shown = ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]
+            hint = f"choose {shown}" if len(shown) <= 60 else "choose from the drop-down list"
+        result.append(FindingGroup(code, severity, column_name, message, tuple(sorted(set(rows))), hint))
+    result.sort(key=lambda g: (-g.severity, g.rows[:1], g.code))
+    return result
+
+
+def row_ranges(rows: Sequence[int]) -> str:
+    """`2, 3, 4, 7` -> `2-4, 7`: how a person reads a list of rows."""
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][-1] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+
+
+def period_tag(period: dt.date | None) -> str:
+    """The month in an output's default name: `rtf_2026-10.xlsx`; `draft` when the month is unknown."""
+    return f"{period:%Y-%m}" if period else "draft"

@@ -1,0 +1,155 @@
+"""`calaimfiles build`: draft a return file (or a blank template) for the provider to finish in Excel.
+
+Each command writes the workbook, validates it and lists what is left for the provider, grouped by column
+with row ranges. A draft with cells left to fill is the expected result (exit 0); exit 2 means an input
+could not be read or the output could not be written, said in one line on stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from calaimfiles.building import Draft, build_csprtf, build_rtf, group_findings, most_common, period_tag, row_ranges
+from calaimfiles.commands.common import AsOf, Force, as_of_day, fail, one_line_errors, parse_month
+from calaimfiles.layouts import load_layout
+from calaimfiles.rules.fields import parse_phone
+from calaimfiles.validate import ValidationRequest, read_tables, today_in_california, validate_file
+from calaimfiles.writing.layout_workbook import write_layout_workbook
+from calaimfiles.writing.output import atomic_output, check_destination
+
+build_app = typer.Typer(help="Draft return files from the plan's files, or blank templates.", no_args_is_help=True)
+
+
+class TemplateLayout(StrEnum):
+    rtf = "rtf"
+    otf = "otf"
+    csprtf = "csprtf"
+    csasf = "csasf"
+    mif = "mif"
+
+
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the workbook.")]
+
+
+@build_app.command("template")
+def template_command(
+    layout: Annotated[TemplateLayout, typer.Argument(help="The layout of the blank workbook.")],
+    output: Output = None,
+    force: Force = False,
+) -> None:
+    """A blank workbook of a layout: header, drop-down lists and an Instructions sheet."""
+    target = output or Path(f"{layout.value}_template.xlsx")
+    _write(target, force, layout.value.upper(), [], today_in_california(), instructions=True)
+
+
+@build_app.command("rtf")
+def rtf_command(
+    source: Annotated[Path, typer.Option("--from", help="The plan's MIF for the month.", show_default=False)],
+    previous: Annotated[Path | None, typer.Option(help="Last month's RTF, whose answers are carried forward.")] = None,
+    provider_phone: Annotated[str | None, typer.Option(
+        help="The ECM provider's phone number (default: the one on the previous RTF).")] = None,
+    as_of: AsOf = None,
+    output: Output = None,
+    force: Force = False,
+) -> None:
+    """Draft the RTF: every MIF member not termed, with last month's answers carried forward by CIN."""
+    day = as_of_day(as_of)
+    phone = None
+    if provider_phone is not None:
+        phone = parse_phone(provider_phone).value
+        if phone is None:
+            fail(f"--provider-phone {provider_phone!r} is not a 10-digit phone number")
+    draft = build_rtf(_records(source, day, "MIF"), _records(previous, day, "RTF") if previous else [],
+                      production_date=day, provider_phone=phone)
+    target = output or source.with_name(f"rtf_{period_tag(draft.reporting_period)}.xlsx")
+    _write(target, force, "RTF", draft.rows, day, note=_describe(draft, "termed member", previous))
+
+
+@build_app.command("csprtf")
+def csprtf_command(
+    source: Annotated[Path, typer.Option("--from", help="The plan's latest CSASF.", show_default=False)],
+    previous: Annotated[Path | None, typer.Option(
+        help="Last month's CSPRTF, whose answers are carried forward.")] = None,
+    period: Annotated[str | None, typer.Option(
+        metavar="YYYY-MM", help="The reporting month (default: the month the CSASF was produced).")] = None,
+    as_of: AsOf = None,
+    output: Output = None,
+    force: Force = False,
+) -> None:
+    """Draft the CSPRTF: every CSASF member + service not resolved, with last month's answers carried forward."""
+    day = as_of_day(as_of)
+    draft = build_csprtf(_records(source, day, "CSASF"), _records(previous, day, "CSPRTF") if previous else [],
+                         production_date=day, reporting_period=parse_month(period))
+    target = output or source.with_name(f"csprtf_{period_tag(draft.reporting_period)}.xlsx")
+    _write(target, force, "CSPRTF", draft.rows, day, note=_describe(draft, "resolved authorization", previous))
+
+
+@build_app.command("otf")
+def otf_command(
+    source: Annotated[Path, typer.Option(
+        "--from", help="The MIF or RTF of the month the outreach belongs to.", show_default=False)],
+    as_of: AsOf = None,
+    output: Output = None,
+    force: Force = False,
+) -> None:
+    """An empty OTF for the month of a MIF or RTF, with drop-down lists, for the provider to log attempts."""
+    day = as_of_day(as_of)
+    records = _records(source, day, "MIF", "RTF")
+    period = most_common(records, "reporting_period")
+    target = output or source.with_name(f"otf_{period_tag(period if isinstance(period, dt.date) else None)}.xlsx")
+    _write(target, force, "OTF", [], day)
+
+
+def _records(path: Path, day: dt.date, *layouts: str) -> list[dict[str, Any]]:
+    """The records of every sheet of `path` that holds one of `layouts`.
+
+    The layout is detected, not forced: a CSASF shares enough columns with the MIF to pass for one.
+    """
+    with one_line_errors(path):
+        tables = read_tables(path, ValidationRequest(as_of=day))
+    wanted = [table for table in tables if table.layout.name in layouts]
+    if not wanted:
+        found = ", ".join(sorted({table.layout.name for table in tables}))
+        fail(f"{path}: holds no {' or '.join(layouts)} (found {found})")
+    return [record for table in wanted for record in table.records()]
+
+
+def _describe(draft: Draft, left_out_word: str, previous: Path | None) -> str:
+    """What the draft was made of, so the provider can tell a carried-forward file from a fresh one."""
+    parts = [f"{draft.carried} carried forward from {previous.name}, {draft.new} new" if previous else ""]
+    if draft.left_out:
+        parts.append(f"{_count(draft.left_out, left_out_word)} left out")
+    if previous and draft.dropped:
+        parts.append(f"{_count(draft.dropped, 'row')} of {previous.name} no longer on the plan's file")
+    return "; ".join(p for p in parts if p)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+def _write(target: Path, force: bool, layout_name: str, rows: list[dict[str, Any]], day: dt.date, *,
+           instructions: bool = False, note: str = "") -> None:
+    """Write atomically, then validate the new file and list what the provider still has to fill."""
+    layout = load_layout(layout_name)
+    with one_line_errors(target):
+        destination = check_destination(target, force)
+        with atomic_output(destination) as partial:
+            write_layout_workbook(partial, layout, rows, instructions=instructions)
+    typer.echo(f"Wrote {destination}: {layout_name}, {_count(len(rows), 'row')}" + (f" ({note})" if note else ""))
+    results = validate_file(destination, ValidationRequest(as_of=day, layout=layout_name))
+    groups = group_findings((f for r in results for f in r.findings), layout)
+    if not groups:
+        typer.echo("No findings: the file is ready to send.")
+        return
+    typer.echo("Left for you to fill or check before sending:")
+    for group in groups:
+        where = f"rows {row_ranges(group.rows)}" if len(group.rows) > 1 else (
+            f"row {group.rows[0]}" if group.rows else "file")
+        hint = f" ({group.hint})" if group.hint else ""
+        typer.echo(f"  {group.severity.label:<7} {group.code:<16} {where}: {group.message}{hint}")

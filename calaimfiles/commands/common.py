@@ -1,0 +1,95 @@
+"""What the commands share: option types, parsing of dates and months, the report console, and the rule
+that any failure ends in one plain line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from calaimfiles.layouts import LAYOUT_NAMES
+from calaimfiles.validate import InputError, today_in_california
+from calaimfiles.writing.output import OutputError
+
+PIPE_WIDTH = 140  # rich assumes 80 columns when output is piped; findings read better wider
+
+
+def _layout_name(value: str | None) -> str | None:
+    if value is not None and value.upper() not in LAYOUT_NAMES:
+        raise typer.BadParameter(f"choose one of {', '.join(LAYOUT_NAMES)}")
+    return value
+
+
+Force = Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", metavar="YYYY-MM-DD", help="The day the file is judged by (default: today in California).")]
+LayoutName = Annotated[str | None, typer.Option(
+    "--layout", callback=_layout_name, help=f"Treat the sheets as this layout: {', '.join(LAYOUT_NAMES)}.")]
+ShowValues = Annotated[bool, typer.Option(
+    "--show-values", help="Quote member values even when the output is piped or saved (they are PHI).")]
+
+
+def parse_day(text: str | None, option: str = "--as-of") -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: {text!r} is not a date: use YYYY-MM-DD")
+
+
+def as_of_day(text: str | None) -> dt.date:
+    """The day given with --as-of, else today in California."""
+    return parse_day(text) or today_in_california()
+
+
+def parse_month(text: str | None, option: str = "--period") -> dt.date | None:
+    if text is None:
+        return None
+    for pattern in ("%Y-%m", "%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    fail(f"{option}: {text!r} is not a month: use YYYY-MM or MM/YYYY")
+
+
+def report_console() -> tuple[Console, bool]:
+    """The console for human reports, and whether it is a terminal (where member values may be shown)."""
+    on_terminal = sys.stdout.isatty()
+    return Console(highlight=False, width=None if on_terminal else PIPE_WIDTH), on_terminal
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"calaimfiles: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def failure_reason(error: Exception) -> str:
+    """One plain sentence for any failure. An unexpected exception is named by its type only: its text may
+    quote a cell, and cells hold member data. CALAIMFILES_DEBUG=1 lets it through with its traceback."""
+    if isinstance(error, InputError | OutputError):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"file system error ({error.strerror or type(error).__name__})"
+    if os.environ.get("CALAIMFILES_DEBUG"):
+        raise error
+    return f"internal error ({type(error).__name__}); set CALAIMFILES_DEBUG=1 for details, and please report it"
+
+
+@contextlib.contextmanager
+def one_line_errors(subject: Path | str) -> Iterator[None]:
+    """Turn any failure inside the block into `calaimfiles: SUBJECT: reason` and exit code 2."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Exception as error:
+        fail(f"{subject}: {failure_reason(error)}")

@@ -1,0 +1,132 @@
+"""`calaimfiles fix`: apply every safe fix to a new workbook, show each change, then what is still wrong."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from calaimfiles.commands.common import AsOf, Force, LayoutName, ShowValues, as_of_day, one_line_errors, report_console
+from calaimfiles.findings import Severity
+from calaimfiles.fixing import CellFix, FixOutcome, NotFixed, check_fixable, plan_fixes, write_fixed
+from calaimfiles.report import Run
+from calaimfiles.report.text import render_text
+from calaimfiles.validate import SheetResult, ValidationRequest, validate_file
+from calaimfiles.writing.output import OutputError, atomic_output, check_destination, default_output
+from calaimfiles.writing.patch import CellValue
+
+
+def fix_command(
+    path: Annotated[Path, typer.Argument(help="The workbook to fix (.xlsx or .xlsm); left as it is unless --in-place.",
+                                         show_default=False)],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Where to write the fixed workbook (default: NAME.fixed.xlsx beside it).",
+        show_default=False)] = None,
+    force: Force = False,
+    in_place: Annotated[bool, typer.Option(
+        "--in-place", help="Fix the file itself, after copying it to NAME.xlsx.bak.")] = False,
+    as_of: AsOf = None,
+    layout: LayoutName = None,
+    sheet: Annotated[str | None, typer.Option(help="Fix only this sheet.")] = None,
+    show_values: ShowValues = False,
+) -> None:
+    """Apply every safe fix the validator offers and write a new workbook; then report what is still wrong.
+
+    Macros, other sheets, formatting, column widths and drop-down lists are kept as they were.
+    Exit code: 0 no errors left, 1 errors left, 2 the file could not be fixed or written.
+    """
+    if in_place and output is not None:
+        raise typer.BadParameter("use either --output or --in-place", param_hint="--in-place")
+    request = ValidationRequest(as_of=as_of_day(as_of), layout=layout, sheet=sheet)
+    console, on_terminal = report_console()
+    with one_line_errors(path):
+        code = _fix(path, output, force, in_place, request, console, show_values or on_terminal)
+    raise typer.Exit(code)
+
+
+def _fix(path: Path, output: Path | None, force: bool, in_place: bool, request: ValidationRequest,
+         console: Console, show_values: bool) -> int:
+    check_fixable(path)
+    backup = path.with_name(path.name + ".bak")
+    destination = path if in_place else _destination(path, output, force)
+    results = validate_file(path, request)  # before the backup check, so a bad input is reported as such
+    plan = plan_fixes(results)
+    if in_place:
+        if not plan.fixes:
+            _print_not_fixed(console, plan.not_fixed)
+            console.print(f"nothing to fix; {path} left as it was", soft_wrap=True)
+            return _remaining(console, results, show_values)
+        check_destination(backup, force)
+        with atomic_output(backup) as partial:
+            shutil.copy2(path, partial)
+        mode = stat.S_IMODE(path.stat().st_mode)
+    outcome = write_fixed(path, destination, plan)
+    if in_place:
+        os.chmod(destination, mode)  # the fixed file replaces the original: keep who may read it
+    _print_changes(console, path, outcome, show_values)
+    console.print(f"Wrote {destination}" + (f" (the original is in {backup})" if in_place else ""), soft_wrap=True)
+    console.print()
+    return _remaining(console, validate_file(destination, request), show_values)
+
+
+def _destination(path: Path, output: Path | None, force: bool) -> Path:
+    """The output must be another file, with the input's extension (an .xlsm keeps its macros only as .xlsm)."""
+    destination = output or default_output(path, "fixed")
+    if destination.suffix.lower() != path.suffix.lower():
+        raise OutputError(f"the output must end in {path.suffix.lower()}, like the input")
+    if destination.exists() and path.exists() and destination.samefile(path):
+        raise OutputError("the output would replace the input; use --in-place to fix the file itself")
+    return check_destination(destination, force)
+
+
+def _print_changes(console: Console, path: Path, outcome: FixOutcome, show_values: bool) -> None:
+    sheets = dict.fromkeys([f.sheet for f in outcome.applied] + [n.sheet for n in outcome.not_fixed])
+    if not sheets:
+        console.print(f"{path}: nothing to fix", soft_wrap=True)
+    for sheet in sheets:
+        applied = [f for f in outcome.applied if f.sheet == sheet]
+        heading = Text.assemble((str(path), "bold"), f"  sheet {sheet!r}: {_changes(len(applied))}")
+        console.print(heading, soft_wrap=True)
+        for fix in applied:
+            line = Text(f"  {fix.cell:<6} ")
+            line.append(_change(fix, show_values or not fix.member_data))
+            line.append(f"  {', '.join(fix.codes)}", style="green")
+            console.print(line, soft_wrap=True)
+        _print_not_fixed(console, [n for n in outcome.not_fixed if n.sheet == sheet])
+
+
+def _print_not_fixed(console: Console, not_fixed: list[NotFixed]) -> None:
+    for item in not_fixed:
+        console.print(Text(f"  {item.cell:<6} not fixed: {item.reason}  {', '.join(item.codes)}", style="yellow"),
+                      soft_wrap=True)
+
+
+def _changes(count: int) -> str:
+    return f"{count} cell{'' if count == 1 else 's'} fixed"
+
+
+def _change(fix: CellFix, show: bool) -> str:
+    """`'91234567a ' -> '91234567A'`; member values only when they may be shown (PHI)."""
+    before = "(blank)" if fix.before is None else repr(fix.before) if show else "(member value)"
+    return f"{before} -> {_shown(fix.after) if show else '(fixed)'}"
+
+
+def _shown(value: CellValue) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return f"{value:%m/%d/%Y} (date cell)"
+
+
+def _remaining(console: Console, results: list[SheetResult], show_values: bool) -> int:
+    """Report what is still wrong with the validate renderer; the exit code is 1 when errors remain."""
+    run = Run(results=results)
+    render_text(run, console, show_values)
+    return run.exit_code(Severity.ERROR)

@@ -1,0 +1,32 @@
+"""A layout's conditions and codes in the words a care coordinator reads, for messages and instructions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from calaimfiles.layouts.model import Condition, Layout
+
+
+def code_names(layout: Layout, column_id: str, roles: Sequence[str] = (), flag: str | None = None) -> list[str]:
+    """['3 (Unable to Contact)', '4 (Declined)']: the codes of a column with these roles or this flag."""
+    codeset = layout.codeset_of(column_id)
+    chosen = [v for v in codeset.values if v.role in roles or (flag is not None and flag in v.flags)]
+    return [f"{v.code} ({v.label})" if v.label and codeset.numbered else v.code for v in chosen]
+
+
+def explain_conditions(layout: Layout, conditions: Sequence[Condition]) -> str:
+    """`Member New Address Indicator is Y and Member Homelessness Indicator is N`."""
+    parts = []
+    for clause in conditions:
+        name = layout.column(clause.column).name
+        if clause.filled is not None:
+            parts.append(f"{name} is {'filled' if clause.filled else 'blank'}")
+        elif clause.greater_than is not None:
+            parts.append(f"{name} is more than {clause.greater_than:g}")
+        else:
+            if clause.role or clause.flag:
+                shown = code_names(layout, clause.column, clause.role, clause.flag)
+            else:
+                shown = list(clause.equals)
+            parts.append(f"{name} {'is not' if clause.negate else 'is'} {' or '.join(shown)}")
+    return " and ".join(parts)

@@ -1,0 +1,244 @@
+"""Write rows of a layout as a workbook we own: typed cells, drop-down lists and, on request, instructions.
+
+Providers type into these files by hand, so the workbook does the teaching: identifier columns are text
+(a TIN or ZIP keeps its leading zero), dates are real date cells, code and Y/N columns offer their allowed
+values as drop-downs, and the Instructions sheet says in words what each column needs. Drop-downs are plain
+list validations (design notes section 3): inline when short enough, else a range on a hidden "Lists" sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from calaimfiles.layouts import Column, FieldType, Layout
+from calaimfiles.layouts.describe import explain_conditions
+
+LISTS_SHEET = "Lists"
+INSTRUCTIONS_SHEET = "Instructions"
+VALIDATED_ROWS = 1000  # drop-downs reach at least this row, so a provider can add members below the data
+INLINE_LIST_LIMIT = 255  # Excel refuses an inline list (`"a,b,c"`) longer than this
+PROMPT_LIMIT = 255  # Excel's limit on a validation's input message
+DATE_FORMAT = "MM/DD/YYYY"
+PERIOD_FORMAT = "MM/YYYY"
+TEXT_FORMAT = "@"
+YES_NO = ("Y", "N")
+
+_MIN_WIDTH, _MAX_WIDTH = 10, 45
+_NUMBER_FORMATS = {
+    FieldType.DATE: DATE_FORMAT,
+    FieldType.PERIOD: PERIOD_FORMAT,
+    FieldType.COUNT: "0",
+    FieldType.MINUTES: "General",  # an unrounded fraction must stay visible for the provider to fix
+}
+_TYPE_WORDS = {
+    FieldType.TEXT: "text",
+    FieldType.CIN: "Medi-Cal CIN: 8 digits then a capital letter (91234567A)",
+    FieldType.NPI: "NPI: 10 digits",
+    FieldType.TIN: "Tax ID: 9 digits (keep the leading zero)",
+    FieldType.DATE: "date, MM/DD/YYYY",
+    FieldType.PERIOD: "reporting month, MM/YYYY",
+    FieldType.PHONE: "phone: 10 digits",
+    FieldType.ZIP: "ZIP code: 5 digits or ZIP+4",
+    FieldType.STATE: "2-letter state code (CA)",
+    FieldType.YES_NO: "Y or N",
+    FieldType.CODE: "a value from the list",
+    FieldType.COUNT: "whole number, 0 or more",
+    FieldType.MINUTES: "whole minutes, 1 or more (round up)",
+    FieldType.EMAIL: "email address",
+}
+_INSTRUCTION_HEADERS = ("#", "Column", "Field type", "Required", "Allowed values", "Notes")
+_INSTRUCTION_WIDTHS = (5, 45, 30, 50, 60, 50)
+
+
+def write_layout_workbook(
+    path: Path,
+    layout: Layout,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    drop_downs: bool = True,
+    instructions: bool = False,
+) -> None:
+    """Write `rows` (dicts keyed by column id, normalised values) as an .xlsx of `layout` at `path`.
+
+    Callers choose the destination and wrap this in `atomic_output`; a value a row lacks is left blank.
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = layout.sheet_names[0] if layout.sheet_names else layout.name
+    _write_data(sheet, layout, rows)
+    if drop_downs:
+        _add_drop_downs(book, sheet, layout, last_row=max(len(rows) + 1, VALIDATED_ROWS))
+    if instructions:
+        _write_instructions(book.create_sheet(INSTRUCTIONS_SHEET), layout)
+    book.active = 0
+    book.save(path)
+
+
+def _write_data(sheet: Worksheet, layout: Layout, rows: Sequence[Mapping[str, Any]]) -> None:
+    bold = Font(bold=True)
+    header_alignment = Alignment(wrap_text=True, vertical="top")
+    widths = []
+    for index, column in enumerate(layout.columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=column.name)
+        cell.font, cell.alignment = bold, header_alignment
+        number_format = _number_format(column)
+        letter = get_column_letter(index)
+        # The column's own format applies to cells the provider types later, not only to the rows written.
+        sheet.column_dimensions[letter].number_format = number_format
+        longest = 0
+        for row_number, row in enumerate(rows, start=2):
+            value = _cell_value(column, row.get(column.id))
+            if value is None:
+                continue
+            cell = sheet.cell(row=row_number, column=index, value=value)
+            if isinstance(value, str):
+                # Text stays text: openpyxl would store `=...` as a formula that Excel runs (formula injection),
+                # and a value the reader could not parse (kept as its text) must stay visible as written.
+                cell.data_type, cell.number_format = "s", TEXT_FORMAT
+            else:
+                cell.number_format = number_format
+            longest = max(longest, len(str(value)) if not isinstance(value, dt.date) else len(number_format))
+        width = min(max(longest, min(len(column.name), 24), _MIN_WIDTH) + 2, _MAX_WIDTH)
+        sheet.column_dimensions[letter].width = width
+        widths.append(width)
+    # A wrapped header needs room for its lines; Excel does not grow a row written by another program.
+    lines = max((-(-len(c.name) // max(w - 2, 1)) for c, w in zip(layout.columns, widths, strict=True)), default=1)
+    sheet.row_dimensions[1].height = 15 * lines
+    sheet.freeze_panes = "A2"
+
+
+def _number_format(column: Column) -> str:
+    return _NUMBER_FORMATS.get(column.type, TEXT_FORMAT)
+
+
+def _cell_value(column: Column, value: Any) -> Any:
+    """The value as its cell should hold it: a period is the first of its month, identifiers are text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.replace(day=1) if column.type is FieldType.PERIOD else value
+    if column.type in (FieldType.COUNT, FieldType.MINUTES) and isinstance(value, int | float):
+        return value
+    return str(value)
+
+
+def allowed_values(layout: Layout, column: Column) -> tuple[str, ...]:
+    """The values a drop-down offers: Y/N, or the codes as written back (labels and short forms are accepted too)."""
+    if column.type is FieldType.YES_NO:
+        return YES_NO
+    if column.codeset is not None:
+        return tuple(v.code for v in layout.codesets[column.codeset].values)
+    return ()
+
+
+def _add_drop_downs(book: Workbook, sheet: Worksheet, layout: Layout, last_row: int) -> None:
+    lists: Worksheet | None = None
+    for index, column in enumerate(layout.columns, start=1):
+        values = allowed_values(layout, column)
+        if not values:
+            continue
+        inline = ",".join(values)
+        if len(inline) <= INLINE_LIST_LIMIT and not any("," in v or '"' in v for v in values):
+            formula = f'"{inline}"'
+        else:
+            if lists is None:
+                lists = book.create_sheet(LISTS_SHEET)
+                lists.sheet_state = "hidden"
+            formula = _list_range(lists, column, values)
+        validation = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
+        validation.showInputMessage = True
+        prompt = _prompt(layout, column)
+        if prompt:
+            validation.promptTitle, validation.prompt = column.name[:32], prompt
+        validation.showErrorMessage = True
+        validation.errorTitle = column.name[:32]
+        if column.separator:
+            # Several codes may share a cell (`1a;3`), which no list holds: Excel informs instead of refusing.
+            validation.errorStyle = "information"
+            validation.error = f"Pick one value, or type several separated by '{column.separator}'."
+        else:
+            validation.error = "Pick a value from the list (see the Instructions sheet)."
+        letter = get_column_letter(index)
+        validation.add(f"{letter}2:{letter}{last_row}")
+        sheet.add_data_validation(validation)
+
+
+def _list_range(lists: Worksheet, column: Column, values: Sequence[str]) -> str:
+    """Put the values in the next free column of the Lists sheet; return the absolute range of them."""
+    target = 1 if lists.max_column == 1 and lists.cell(row=1, column=1).value is None else lists.max_column + 1
+    lists.cell(row=1, column=target, value=column.name).font = Font(bold=True)
+    for row, value in enumerate(values, start=2):
+        lists.cell(row=row, column=target, value=value).number_format = TEXT_FORMAT
+    letter = get_column_letter(target)
+    return f"{quote_sheetname(lists.title)}!${letter}$2:${letter}${len(values) + 1}"
+
+
+def _prompt(layout: Layout, column: Column) -> str | None:
+    """The labels behind the codes (`1 = Pending Outreach`), when they fit Excel's input message."""
+    if column.codeset is None:
+        return None
+    labelled = [f"{v.code} = {v.label}" for v in layout.codesets[column.codeset].values if v.label]
+    text = "; ".join(labelled)
+    return text if labelled and len(text) <= PROMPT_LIMIT else None
+
+
+def _write_instructions(sheet: Worksheet, layout: Layout) -> None:
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for index, (title, width) in enumerate(zip(_INSTRUCTION_HEADERS, _INSTRUCTION_WIDTHS, strict=True), start=1):
+        sheet.cell(row=1, column=index, value=title).font = bold
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for number, column in enumerate(layout.columns, start=1):
+        values = (number, column.name, _TYPE_WORDS[column.type], requirement(layout, column),
+                  allowed_values_text(layout, column), column.note or "")
+        for index, value in enumerate(values, start=1):
+            sheet.cell(row=number + 1, column=index, value=value).alignment = wrap
+    sheet.freeze_panes = "A2"
+
+
+def requirement(layout: Layout, column: Column) -> str:
+    """Whether a column is required, in the words the validator uses for its findings."""
+    if column.required:
+        text = "yes"
+    elif column.required_if:
+        text = f"when {explain_conditions(layout, column.required_if)}"
+    else:
+        text = "no"
+    if column.unless and text != "no":
+        # Exempt rows are not free: another rule judges them (the column's note names it).
+        text += f" (rows where {explain_conditions(layout, column.unless)} follow their own rule)"
+    if column.same_every_row:
+        text += "; the same value on every row"
+    if column.default is not None:
+        text += f"; if unsure enter {column.default}"
+    return text
+
+
+def allowed_values_text(layout: Layout, column: Column) -> str:
+    """The allowed values of a code or Y/N column, with labels and accepted short forms."""
+    if column.type is FieldType.YES_NO:
+        return "Y or N"
+    if column.codeset is None:
+        return ""
+    codeset = layout.codesets[column.codeset]
+    shown = []
+    for value in codeset.values:
+        text = f"{value.code} - {value.label}" if value.label else value.code
+        shown.append(f"{text} ({value.short})" if value.short else text)
+    text = "; ".join(shown)
+    if codeset.numbered:
+        text += ". The number, the label or 'number - label' are accepted"
+    if column.separator:
+        text += f". Several values may be separated by '{column.separator}'"
+    return text
