@@ -166,7 +166,7 @@ _ERROR_CELL_T_FIRST = re.compile(
 )
 
 
-def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The zip member that holds a sheet, found through workbook.xml and its relationships."""
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
@@ -200,7 +200,7 @@ def scan_error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     found: dict[tuple[int, int], str] = {}
     try:
         with zipfile.ZipFile(path) as archive:
-            part = _sheet_part(archive, sheet_name)
+            part = sheet_part(archive, sheet_name)
             if part is None:
                 return found
             with archive.open(part) as stream:

@@ -23,7 +23,7 @@ from typing import IO
 from xml.etree import ElementTree
 
 from calaimfiles.findings import column_number
-from calaimfiles.reading.workbook import _sheet_part
+from calaimfiles.reading.workbook import sheet_part
 
 CellValue = str | int | float | dt.date
 """What a cell can be set to: text, a number, or a date (written as a date cell; days only)."""
@@ -100,7 +100,7 @@ def _patch_package(archive: zipfile.ZipFile, destination: Path,
         # the date formats they need must be in styles.xml, which may come before them in the package.
         patched: dict[str, IO[bytes]] = {}
         for sheet, cells in edits.items():
-            part = _sheet_part(archive, sheet)
+            part = sheet_part(archive, sheet)
             if part is None or part not in archive.NameToInfo:
                 raise PatchError(f"the workbook has no sheet part for {sheet!r}")
             if not cells:
