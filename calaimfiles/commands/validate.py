@@ -10,19 +10,24 @@ import typer
 
 from calaimfiles.commands.common import (
     AsOf,
+    Force,
     LayoutName,
     ShowValues,
     as_of_day,
     fail,
     failure_reason,
+    one_line_errors,
     parse_month,
     report_console,
 )
 from calaimfiles.findings import Severity
 from calaimfiles.report import Run
 from calaimfiles.report.machine import render_github, render_json, render_junit
+from calaimfiles.report.progress import FileProgress
+from calaimfiles.report.sarif import render_sarif
 from calaimfiles.report.text import render_text
 from calaimfiles.validate import Selection, ValidationRequest, collect_files, validate_file
+from calaimfiles.writing.output import OutputError, atomic_output, check_destination
 
 
 class OutputFormat(StrEnum):
@@ -30,11 +35,16 @@ class OutputFormat(StrEnum):
     json = "json"
     junit = "junit"
     github = "github"
+    sarif = "sarif"
 
 
 class FailOn(StrEnum):
     error = "error"
     warning = "warning"
+
+
+WORKBOOK_REPORT = (".xlsx", ".xlsm")
+PAGE_REPORT = (".html", ".htm")
 
 
 def _split_codes(values: list[str] | None) -> tuple[str, ...]:
@@ -55,10 +65,19 @@ def validate_command(
         help="Report only these codes or prefixes (e.g. RTF,CIN).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Do not report these codes or prefixes.")] = None,
     show_values: ShowValues = False,
+    report: Annotated[list[Path] | None, typer.Option(
+        "--report", metavar="PATH", show_default=False,
+        help="Also write the findings to PATH: .xlsx/.xlsm, a copy of the one input workbook with each finding "
+             "marked on its cell; .html, a page to open or share. Give it twice for both.")] = None,
+    force: Force = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bar and no notes such as 'Wrote PATH'; the report and every problem "
+                              "are shown as usual.")] = False,
 ) -> None:
     """Check CalAIM files and explain everything the plan would reject.
 
-    Exit code: 0 no errors, 1 errors (or warnings with --fail-on warning), 2 an input could not be processed.
+    Exit code: 0 no errors, 1 errors (or warnings with --fail-on warning), 2 an input could not be processed
+    or a --report could not be written.
     """
     request = ValidationRequest(
         as_of=as_of_day(as_of),
@@ -71,15 +90,77 @@ def validate_command(
     files = collect_files(paths)
     if not files:
         fail(f"{', '.join(map(str, paths))}: no workbooks found")
-    for path in files:
+    reports = report or []
+    _check_reports(reports, files, force)
+    progress = FileProgress(files, quiet=quiet)
+    for path in progress:
         try:
             run.results.extend(validate_file(path, request))
         except Exception as error:  # a bug in one check must not cost the other files' results
             reason = failure_reason(error)
             run.failures.append((str(path), reason))
-            typer.echo(f"calaimfiles: {path}: {reason}", err=True)
+            progress.say(f"calaimfiles: {path}: {reason}")
     _render(run, output_format, show_values)
-    raise typer.Exit(run.exit_code(Severity.WARNING if fail_on is FailOn.warning else Severity.ERROR))
+    code = run.exit_code(Severity.WARNING if fail_on is FailOn.warning else Severity.ERROR)
+    for destination in reports:
+        if not _write_report(destination, run, files[0], show_values, force, quiet):
+            code = 2
+    raise typer.Exit(code)
+
+
+def _check_reports(reports: list[Path], files: list[Path], force: bool) -> None:
+    """Refuse a report that could not be written before the validation starts, which may take minutes."""
+    for path in reports:
+        if path.suffix.lower() not in WORKBOOK_REPORT + PAGE_REPORT:
+            fail(f"--report {path}: the report must end in .xlsx or .xlsm (a marked-up copy) or .html (a page)")
+    kinds = [_is_workbook(path) for path in reports]
+    if len(set(kinds)) < len(kinds):
+        fail("--report: give at most one workbook (.xlsx, .xlsm) and one page (.html)")
+    inputs = {file.resolve() for file in files}
+    source_suffix = files[0].suffix.lower()
+    for path, workbook in zip(reports, kinds, strict=True):
+        if workbook and len(files) != 1:
+            fail(f"--report {path}: a marked-up copy needs exactly one input workbook, not {len(files)} files")
+        if workbook and source_suffix in WORKBOOK_REPORT and path.suffix.lower() != source_suffix:
+            fail(f"--report {path}: the marked-up copy must end in {source_suffix} like the input, or Excel "
+                 "refuses to open it")
+        if path.resolve() in inputs:
+            fail(f"--report {path}: that is an input file; write the report to another file")
+        with one_line_errors(f"--report {path}"):
+            check_destination(path, force)
+
+
+def _is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in WORKBOOK_REPORT
+
+
+def _write_report(destination: Path, run: Run, source: Path, show_values: bool, force: bool, quiet: bool) -> bool:
+    """Write one --report; False when it could not be written, which one line on stderr explains."""
+    try:
+        if _is_workbook(destination) and run.failures:
+            raise OutputError(f"not written, because {source} could not be checked")
+        check_destination(destination, force)  # again: the validation may have taken a while
+        if _is_workbook(destination):
+            # Imported on use: the writers bring openpyxl and the rule catalogue, which most runs never need.
+            from calaimfiles.report.annotated import write_annotated
+
+            with atomic_output(destination) as partial:
+                notes = write_annotated(source, run.results, partial, show_values=show_values)
+        else:
+            from calaimfiles.report.html import render_html
+
+            page = render_html(run, show_values=show_values)
+            with atomic_output(destination) as partial:
+                partial.write_text(page, encoding="utf-8")
+            notes = []
+    except Exception as error:
+        typer.echo(f"calaimfiles: --report {destination}: {failure_reason(error)}", err=True)
+        return False
+    for note in notes:
+        typer.echo(f"calaimfiles: {destination}: {note}", err=True)
+    if not quiet:
+        typer.echo(f"Wrote {destination}", err=True)
+    return True
 
 
 def _render(run: Run, output_format: OutputFormat, show_values: bool) -> None:
@@ -88,7 +169,8 @@ def _render(run: Run, output_format: OutputFormat, show_values: bool) -> None:
         if run.results or not run.failures:
             render_text(run, console, show_values or on_terminal)
         return
-    renderers = {OutputFormat.json: render_json, OutputFormat.junit: render_junit, OutputFormat.github: render_github}
+    renderers = {OutputFormat.json: render_json, OutputFormat.junit: render_junit, OutputFormat.github: render_github,
+                 OutputFormat.sarif: render_sarif}
     text = renderers[output_format](run, show_values)
     if text:
         typer.echo(text)

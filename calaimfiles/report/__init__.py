@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.validate import SheetResult
 
-FORMATS = ("text", "json", "junit", "github")
+FORMATS = ("text", "json", "junit", "github", "sarif")
 
 
 @dataclass

@@ -1,0 +1,107 @@
+"""SARIF 2.1.0, the format code-scanning services (GitHub, Azure DevOps, IDE viewers) import.
+
+A workbook is not a text file, so a result points at the file and its Excel row (`region.startLine`), and
+names the cell the way Excel does (`'RTF'!C5`) as a logical location, since SARIF has no notion of a sheet.
+As in every machine output, messages quote member values only with `show_values`.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import calaimfiles
+from calaimfiles.findings import Finding, Severity
+from calaimfiles.report import Run
+from calaimfiles.rules.registry import all_rules  # not calaimfiles.rules: that brings pandas at start-up
+from calaimfiles.validate import SheetResult
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def render_sarif(run: Run, show_values: bool = False) -> str:
+    codes = {f.code for f in run.findings()}
+    rules = [rule for rule in all_rules() if rule.code in codes]  # catalogue order, so the output is stable
+    index = {rule.code: position for position, rule in enumerate(rules)}
+    driver = {
+        "name": "calaimfiles",
+        "version": calaimfiles.__version__,
+        "rules": [
+            {
+                "id": rule.code,
+                "name": rule.title,
+                "shortDescription": {"text": rule.title},
+                "fullDescription": {"text": rule.summary},
+                "defaultConfiguration": {"level": LEVELS[rule.severity]},
+                "properties": {"fixable": rule.fixable},
+            }
+            for rule in rules
+        ],
+    }
+    invocation: dict[str, Any] = {"executionSuccessful": not run.failures}
+    if run.failures:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": reason}, "locations": [_file_location(path)]}
+            for path, reason in run.failures
+        ]
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": driver},
+            "invocations": [invocation],
+            "results": [
+                _result(result, finding, index[finding.code], show_values)
+                for result in run.results
+                for finding in result.findings
+            ],
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _result(result: SheetResult, finding: Finding, rule_index: int, show_values: bool) -> dict[str, Any]:
+    location = _file_location(str(result.path))
+    if finding.row:
+        location["physicalLocation"]["region"] = {"startLine": finding.row}
+    sheet = finding.sheet or result.sheet
+    location["logicalLocations"] = [{"fullyQualifiedName": excel_reference(sheet, finding.cell)}]
+    properties: dict[str, Any] = {"sheet": sheet, "layout": result.layout, "fixable": finding.fixable}
+    if finding.cell:
+        properties["cell"] = finding.cell
+    if finding.column:
+        properties["column"] = finding.column
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.describe(finding.may_show_value(show_values))},
+        "locations": [location],
+        "properties": properties,
+    }
+
+
+def _file_location(path: str) -> dict[str, Any]:
+    return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(Path(path))}}}
+
+
+def artifact_uri(path: Path) -> str:
+    """A relative URI for a path below the working folder (how code-scanning services match files to the
+    repository), an absolute `file:` URI otherwise."""
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            return path.as_uri()
+    return urllib.parse.quote(path.as_posix())
+
+
+def excel_reference(sheet: str, cell: str | None) -> str:
+    """`RTF!C5` as Excel writes it: the sheet name is quoted unless it is a plain word."""
+    plain = sheet.replace("_", "").isalnum() and not sheet[0].isdigit()
+    name = sheet if plain else "'" + sheet.replace("'", "''") + "'"
+    return f"{name}!{cell}" if cell else name
