@@ -80,7 +80,7 @@ def write_csv(path: Path, table: Table) -> None:
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
         writer.writerow(c.name for c in columns)
         for record in table.records():
-            writer.writerow(_csv_cell(_portable(c, record[c.id])) for c in columns)
+            writer.writerow(_csv_cell(portable(c, record[c.id])) for c in columns)
 
 
 def write_json(path: Path, tables: Sequence[Table]) -> None:
@@ -89,7 +89,7 @@ def write_json(path: Path, tables: Sequence[Table]) -> None:
         {
             "layout": table.layout.name,
             "sheet": table.sheet,
-            "records": [{c.name: _portable(c, record[c.id]) for c in table.layout.columns}
+            "records": [{c.name: portable(c, record[c.id]) for c in table.layout.columns}
                         for record in table.records()],
         }
         for table in tables
@@ -128,7 +128,7 @@ _PARQUET_TYPES = {
 }
 
 
-def _portable(column: Column, value: Any) -> Any:
+def portable(column: Column, value: Any) -> Any:
     """A record's value as CSV and JSON hold it: dates as ISO text, a period as its month; the rest unchanged."""
     if isinstance(value, dt.date):
         return f"{value:%Y-%m}" if column.type is FieldType.PERIOD else value.isoformat()

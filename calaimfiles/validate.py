@@ -1,6 +1,7 @@
 """Validate files: read -> find the header and layout -> normalise -> run the checks -> findings.
 
-This is the library entry point behind `calaimfiles validate`; it never prints and never writes.
+This is the library entry point behind `calaimfiles validate`; it never prints and never writes. Files checked
+together (`validate_set`, `cross_check_folder`) are each read once and then checked against each other.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime as dt
 import gc
 import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,15 @@ CALIFORNIA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 
 class InputError(Exception):
-    """The input cannot be validated at all (exit code 2); the message is one sentence for the user."""
+    """The input cannot be validated at all (exit code 2); the message is one sentence for the user.
+
+    `path` names the file at fault when it is not the one being checked: a partner given with it (`--against`,
+    `--otf`), so the user is told which file to look at.
+    """
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def today_in_california(now: dt.datetime | None = None) -> dt.date:
@@ -95,20 +104,108 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def validate_file(path: Path, request: ValidationRequest) -> list[SheetResult]:
-    """Validate every sheet of one file that holds a known layout. Raises InputError when none can be checked."""
+@dataclass
+class CheckedFile:
+    """A file read and checked on its own. Its tables are kept for the checks across files, which add their
+    findings to them: each file is read once, however many files it is paired with."""
+
+    path: Path
+    tables: list[Table]
+
+    def of_layout(self, name: str) -> list[Table]:
+        return [table for table in self.tables if table.layout.name == name]
+
+    def results(self, selection: Selection) -> list[SheetResult]:
+        results = []
+        for table in self.tables:
+            findings = [f for f in table.findings if selection.wants(f.code)]
+            findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
+            results.append(SheetResult(self.path, table.layout.name, table.sheet, len(table), findings))
+        return results
+
+
+def check_file(path: Path, request: ValidationRequest) -> CheckedFile:
+    """Read one file and run the single-file checks on every sheet that holds a known layout. Raises InputError
+    when none can be checked."""
     with _opened(path) as book:
         # Imported here, while the sheets load in the background: the rules bring pandas, which takes a good
         # part of a second to import; overlapping the two keeps a large file's check close to its read time.
         from calaimfiles.rules.engine import check_sheet
 
-        results = []
-        for sheet, header in _layout_sheets(book, request):
-            findings, rows = check_sheet(book.path, sheet, header, request.as_of, request.period)
-            findings = [f for f in findings if request.selection.wants(f.code)]
-            findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
-            results.append(SheetResult(book.path, header.layout.name, sheet.name, rows, findings))
-        return results
+        tables = [check_sheet(book.path, sheet, header, request.as_of, request.period)
+                  for sheet, header in _layout_sheets(book, request)]
+        return CheckedFile(book.path, tables)
+
+
+def validate_file(path: Path, request: ValidationRequest) -> list[SheetResult]:
+    """Validate every sheet of one file that holds a known layout. Raises InputError when none can be checked."""
+    return check_file(path, request).results(request.selection)
+
+
+def validate_set(
+    primary: Path, request: ValidationRequest, against: Path | None = None, otf: Sequence[Path] = ()
+) -> list[SheetResult]:
+    """Validate a return file with the files it is checked against (reference section 9): `against`, the plan's
+    file it answers (the MIF of an RTF, the CSASF of a CSPRTF), and `otf`, an RTF's outreach trackers (several
+    months may be given: rule R9 looks at the whole outreach). Every file gets its single-file checks; the
+    findings across files go on the primary file, the one to change. Results for every file, primary first.
+
+    InputError when a file cannot be read or does not hold what it is given as (its `path` names a partner).
+    """
+    from calaimfiles.rules.crossfile import PLAN_FILE, check_against_plan_file, check_rtf_against_otf
+
+    main = check_file(primary, request)
+    answers = [table for table in main.tables if table.layout.name in PLAN_FILE]
+    if against is not None and not answers:
+        raise InputError(f"--against checks an RTF or a CSPRTF, but this file holds {_layout_list(main)}")
+    rtfs = main.of_layout("RTF")
+    if otf and not rtfs:
+        raise InputError(f"--otf checks an RTF, but this file holds {_layout_list(main)}")
+    # Partners are read as what they are, whatever --layout and --sheet say about the primary file.
+    partner_request = replace(request, layout=None, sheet=None)
+    checked = [main]
+    if against is not None:
+        plan = _partner(against, partner_request)
+        for answer in answers:
+            wanted = PLAN_FILE[answer.layout.name]
+            tables = plan.of_layout(wanted)
+            if not tables:
+                raise InputError(f"holds {_layout_list(plan)}, not the {wanted} layout the {answer.layout.name} is "
+                                 "checked against", against)
+            check_against_plan_file(answer, tables[0], against.name)
+        checked.append(plan)
+    if otf:
+        period = rtfs[0].most_common("reporting_period")
+        otf_request = replace(partner_request, period=request.period or (period.date() if period is not None else None))
+        trackers = [_partner(path, otf_request, "OTF") for path in otf]
+        for rtf in rtfs:
+            check_rtf_against_otf(rtf, [table for tracker in trackers for table in tracker.of_layout("OTF")])
+        checked += trackers
+    return [result for file in checked for result in file.results(request.selection)]
+
+
+def _partner(path: Path, request: ValidationRequest, layout: str | None = None) -> CheckedFile:
+    """A file checked alongside the primary one; its problems are reported under its own name."""
+    try:
+        partner = check_file(path, request)
+    except InputError as error:
+        raise InputError(str(error), path) from None
+    if layout is not None and not partner.of_layout(layout):
+        raise InputError(f"holds {_layout_list(partner)}, not the {layout} layout", path)
+    return partner
+
+
+def _layout_list(checked: CheckedFile) -> str:
+    names = sorted({table.layout.name for table in checked.tables})
+    return f"the {' and '.join(names)} layout{'s' if len(names) > 1 else ''}"
+
+
+def cross_check_folder(files: Sequence[CheckedFile]) -> None:
+    """Pair the files of one folder as a provider's months and run the checks across each pair; files without a
+    partner stay checked alone (`rules.crossfile.check_folder` says which files go together)."""
+    from calaimfiles.rules.crossfile import check_folder
+
+    check_folder([(file.path.name, table) for file in files for table in file.tables])
 
 
 def read_tables(path: Path, request: ValidationRequest) -> list[Table]:

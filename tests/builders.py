@@ -19,11 +19,11 @@ from calaimfiles.findings import Finding, Severity, column_letter
 from calaimfiles.layouts import load_layout
 from calaimfiles.validate import SheetResult, ValidationRequest, validate_file
 
-AS_OF = dt.date(2026, 4, 20)  # the day of every check
+AS_OF = dt.date(2026, 4, 5)  # the day of every check: the due day of the March return files
 PERIOD = "03/2026"  # reporting period of the return files (and of the MIF)
 RETURN_PRODUCED = dt.date(2026, 4, 3)  # RTF / CSPRTF production date: within the window after March
 MIF_PRODUCED = dt.date(2026, 3, 10)  # before the 15th
-CSASF_PRODUCED = dt.date(2026, 4, 15)  # a sending day
+CSASF_PRODUCED = dt.date(2026, 3, 29)  # a sending day
 NPI = "1234567893"  # Luhn over 80840 + first 9 digits is valid
 TIN = "951234567"
 CIN = "91234567A"
@@ -213,7 +213,7 @@ def _grid(
 
 # -- positional rows, written cell by cell -------------------------------------------------------------------
 # A second, smaller data set: a February 2026 RTF row of a member in status 1 and an OTF attempt, both clean when
-# checked as of 2026-03-10 (the CLI and reading tests). Rows are lists in layout order (None leaves a cell blank),
+# checked as of 2026-03-05 (the CLI and reading tests). Rows are lists in layout order (None leaves a cell blank),
 # so a test can put the header anywhere, rename or drop header cells, and place several sheets in one workbook.
 
 RTF_VALUES: dict[str, Any] = {

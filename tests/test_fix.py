@@ -28,7 +28,7 @@ from calaimfiles.writing.patch import patch_workbook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES_AS_OF = "2026-11-05"
-AS_OF = "2026-03-10"  # the builders' RTF_VALUES rows are clean on this day
+AS_OF = "2026-03-05"  # the builders' RTF_VALUES rows are clean on this day
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 runner = CliRunner()
 

@@ -327,7 +327,7 @@ def test_a_sheet_name_with_a_space_and_an_apostrophe_gets_a_working_link(tmp_pat
     source = save_book(tmp_path / "rtf.xlsx", {"Notes": [["see the RTF"]],
                                                title: [column_names("RTF"), rtf_cells(cin="91234567a")]})
 
-    results, _ = annotate(source, tmp_path / "out.xlsx", as_of=AS_OF)
+    results, _ = annotate(source, tmp_path / "out.xlsx", as_of=dt.date(2026, 3, 5))  # rtf_cells: period 02/2026
 
     assert [(t, f.code, f.cell) for t, f in all_findings(results)] == [(title, "CIN-LOWERCASE", "C2")]
     book = openpyxl.load_workbook(tmp_path / "out.xlsx")

@@ -19,7 +19,7 @@ from calaimfiles.report.sarif import artifact_uri, excel_reference, render_sarif
 from calaimfiles.rules import get_rule
 from calaimfiles.validate import SheetResult
 
-AS_OF = "2026-03-10"
+AS_OF = "2026-03-05"
 CIN, NAME = "91234567a", "Zyxwvutsonian"  # member values that are themselves wrong
 
 # -- a subset of the SARIF 2.1.0 schema (stricter where our output relies on a property), with each object's

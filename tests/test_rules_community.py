@@ -57,7 +57,7 @@ def test_csasf_not_produced_on_a_sending_day(check, produced, as_of) -> None:
 
 
 @pytest.mark.parametrize(("produced", "as_of"), [
-    (D(2026, 3, 15), AS_OF), (D(2026, 3, 29), AS_OF), (D(2026, 4, 15), AS_OF),
+    (D(2026, 3, 15), AS_OF), (D(2026, 3, 29), AS_OF), (D(2026, 2, 15), AS_OF),
     (D(2026, 2, 28), AS_OF),  # the last day of February stands for the 29th
     (D(2028, 2, 29), D(2028, 3, 1)),
 ])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from calaimfiles.commands import build, convert, fix, rules, schemas, validate
+from calaimfiles.commands import build, calendar, convert, diff, fix, rules, schemas, validate
 
 app = typer.Typer(
     name="calaimfiles",
@@ -17,6 +17,8 @@ app.command(name="validate")(validate.validate_command)
 app.command(name="rules")(rules.rules_command)
 app.command(name="fix")(fix.fix_command)
 app.command(name="convert")(convert.convert_command)
+app.command(name="calendar")(calendar.calendar_command)
+app.command(name="diff")(diff.diff_command)
 app.add_typer(schemas.schemas_app, name="schemas")
 app.add_typer(build.build_app, name="build")
 

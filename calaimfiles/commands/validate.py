@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +27,18 @@ from calaimfiles.report.machine import render_github, render_json, render_junit
 from calaimfiles.report.progress import FileProgress
 from calaimfiles.report.sarif import render_sarif
 from calaimfiles.report.text import render_text
-from calaimfiles.validate import Selection, ValidationRequest, collect_files, validate_file
+from calaimfiles.validate import (
+    CheckedFile,
+    InputError,
+    Selection,
+    SheetResult,
+    ValidationRequest,
+    check_file,
+    collect_files,
+    cross_check_folder,
+    validate_file,
+    validate_set,
+)
 from calaimfiles.writing.output import OutputError, atomic_output, check_destination
 
 
@@ -64,6 +76,14 @@ def validate_command(
     select: Annotated[list[str] | None, typer.Option(
         help="Report only these codes or prefixes (e.g. RTF,CIN).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Do not report these codes or prefixes.")] = None,
+    against: Annotated[Path | None, typer.Option(
+        "--against", metavar="FILE", show_default=False,
+        help="Check the one return file against the plan's file it answers: an RTF against its MIF, a CSPRTF "
+             "against its CSASF.")] = None,
+    otf: Annotated[list[Path] | None, typer.Option(
+        "--otf", metavar="FILE", show_default=False,
+        help="Check the one RTF against this outreach tracker (R9 and the encounter counts); give it once per "
+             "month of outreach.")] = None,
     show_values: ShowValues = False,
     report: Annotated[list[Path] | None, typer.Option(
         "--report", metavar="PATH", show_default=False,
@@ -76,6 +96,9 @@ def validate_command(
 ) -> None:
     """Check CalAIM files and explain everything the plan would reject.
 
+    A folder's files are also checked against each other: an RTF with the MIF of its month and the OTFs of its
+    provider, a CSPRTF with the latest CSASF.
+
     Exit code: 0 no errors, 1 errors (or warnings with --fail-on warning), 2 an input could not be processed
     or a --report could not be written.
     """
@@ -86,20 +109,16 @@ def validate_command(
         sheet=sheet,
         selection=Selection(_split_codes(select), _split_codes(ignore)),
     )
+    partners = ([against] if against else []) + (otf or [])
+    if partners and (len(paths) != 1 or paths[0].is_dir()):
+        fail("--against and --otf check exactly one file, not a folder or several files")
     run = Run()
     files = collect_files(paths)
     if not files:
         fail(f"{', '.join(map(str, paths))}: no workbooks found")
     reports = report or []
-    _check_reports(reports, files, force)
-    progress = FileProgress(files, quiet=quiet)
-    for path in progress:
-        try:
-            run.results.extend(validate_file(path, request))
-        except Exception as error:  # a bug in one check must not cost the other files' results
-            reason = failure_reason(error)
-            run.failures.append((str(path), reason))
-            progress.say(f"calaimfiles: {path}: {reason}")
+    _check_reports(reports, files, partners, force)
+    _check_all(run, paths, files, request, against, otf or [], quiet)
     _render(run, output_format, show_values)
     code = run.exit_code(Severity.WARNING if fail_on is FailOn.warning else Severity.ERROR)
     for destination in reports:
@@ -108,7 +127,44 @@ def validate_command(
     raise typer.Exit(code)
 
 
-def _check_reports(reports: list[Path], files: list[Path], force: bool) -> None:
+def _check_all(
+    run: Run, paths: list[Path], files: list[Path], request: ValidationRequest, against: Path | None,
+    otf: list[Path], quiet: bool,
+) -> None:
+    """Check every file once, in order: a file given with partners together with them, the files of a folder
+    kept until they are checked against each other."""
+    folders = {path: collect_files([path]) for path in paths if path.is_dir()}
+    in_folder = {file for folder in folders.values() for file in folder}
+    outcomes: dict[Path, list[SheetResult] | CheckedFile] = {}
+    progress = FileProgress(files, quiet=quiet)
+    for path in progress:
+        try:
+            if against or otf:
+                outcomes[path] = validate_set(path, request, against, otf)
+            elif path in in_folder:
+                outcomes[path] = check_file(path, request)
+            else:
+                outcomes[path] = validate_file(path, request)
+        except Exception as error:  # a bug in one check must not cost the other files' results
+            _failed(run, progress.say, path, error)
+    for folder, folder_files in folders.items():
+        try:
+            cross_check_folder([c for f in folder_files if isinstance(c := outcomes.get(f), CheckedFile)])
+        except Exception as error:
+            _failed(run, progress.say, folder, error)
+    for outcome in outcomes.values():
+        run.results.extend(outcome.results(request.selection) if isinstance(outcome, CheckedFile) else outcome)
+
+
+def _failed(run: Run, say: Callable[[str], None], path: Path, error: Exception) -> None:
+    """Record a file that could not be checked, under the name of the file at fault (maybe a partner)."""
+    where = error.path if isinstance(error, InputError) and error.path else path
+    reason = failure_reason(error)
+    run.failures.append((str(where), reason))
+    say(f"calaimfiles: {where}: {reason}")
+
+
+def _check_reports(reports: list[Path], files: list[Path], partners: list[Path], force: bool) -> None:
     """Refuse a report that could not be written before the validation starts, which may take minutes."""
     for path in reports:
         if path.suffix.lower() not in WORKBOOK_REPORT + PAGE_REPORT:
@@ -116,7 +172,7 @@ def _check_reports(reports: list[Path], files: list[Path], force: bool) -> None:
     kinds = [_is_workbook(path) for path in reports]
     if len(set(kinds)) < len(kinds):
         fail("--report: give at most one workbook (.xlsx, .xlsm) and one page (.html)")
-    inputs = {file.resolve() for file in files}
+    inputs = {file.resolve() for file in files + partners}
     source_suffix = files[0].suffix.lower()
     for path, workbook in zip(reports, kinds, strict=True):
         if workbook and len(files) != 1:
@@ -144,8 +200,9 @@ def _write_report(destination: Path, run: Run, source: Path, show_values: bool, 
             # Imported on use: the writers bring openpyxl and the rule catalogue, which most runs never need.
             from calaimfiles.report.annotated import write_annotated
 
+            own = [result for result in run.results if result.path == source]  # not its partners' findings
             with atomic_output(destination) as partial:
-                notes = write_annotated(source, run.results, partial, show_values=show_values)
+                notes = write_annotated(source, own, partial, show_values=show_values)
         else:
             from calaimfiles.report.html import render_html
 

@@ -7,19 +7,33 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from calaimfiles.layouts.model import CodeSet, Column, Condition, FieldType, Layout, header_key
+from calaimfiles.layouts.model import (
+    Calendar,
+    CodeSet,
+    Column,
+    Condition,
+    FieldType,
+    Layout,
+    Window,
+    YearlyDeadline,
+    header_key,
+)
 
 LAYOUT_NAMES: tuple[str, ...] = ("MIF", "RTF", "OTF", "CSASF", "CSPRTF")
 
 __all__ = [
     "LAYOUT_NAMES",
+    "Calendar",
     "CodeSet",
     "Column",
     "Condition",
     "FieldType",
     "Layout",
+    "Window",
+    "YearlyDeadline",
     "all_layouts",
     "header_key",
+    "load_calendar",
     "load_codesets",
     "load_layout",
 ]
@@ -33,6 +47,12 @@ def _read_data(filename: str) -> dict[str, Any]:
 def load_codesets() -> dict[str, CodeSet]:
     """Every code set of reference section 7, by name."""
     return {name: CodeSet(name=name, **body) for name, body in _read_data("codesets.toml").items()}
+
+
+@functools.cache
+def load_calendar() -> Calendar:
+    """The deadlines that belong to no layout; the layouts' own windows and sending days are in their data."""
+    return Calendar(**_read_data("calendar.toml"))
 
 
 @functools.cache

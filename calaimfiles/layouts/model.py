@@ -7,6 +7,7 @@ their stable `id` and to codes by their `role`, never by header text or code num
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from typing import Any
@@ -111,6 +112,44 @@ class Column(_Strict):
         return self
 
 
+class Window(_Strict):
+    """When the plan takes a return file for a reporting period: due on `due_day` of the month that lies
+    `months_after_period` after the period, accepted until `accepted_until_day` (the same day: no grace). Plans
+    differ here, so it is data; a day past a month's end means that month's last day."""
+
+    months_after_period: int = Field(default=1, ge=1)
+    due_day: int = Field(ge=1, le=31)
+    accepted_until_day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _grace_after_due(self) -> Window:
+        if self.accepted_until_day < self.due_day:
+            raise ValueError("accepted_until_day comes before due_day")
+        return self
+
+
+class YearlyDeadline(_Strict):
+    """A deadline on the same days every year that belongs to no layout (the quarterly capacity report)."""
+
+    what: str
+    days: tuple[str, ...] = Field(min_length=1, description="month and day, MM-DD")
+
+    @model_validator(mode="after")
+    def _real_days(self) -> YearlyDeadline:
+        for day in self.days:
+            try:
+                dt.date.fromisoformat(f"2000-{day}")  # a leap year: 02-29 is a real day
+            except ValueError:
+                raise ValueError(f"{self.what}: {day!r} is not a MM-DD day") from None
+        return self
+
+
+class Calendar(_Strict):
+    """The deadlines of reference section 1 that no layout carries."""
+
+    deadlines: tuple[YearlyDeadline, ...] = ()
+
+
 class Layout(_Strict):
     """A file layout: its columns in the order of the reference, its key and the parameters of its rules."""
 
@@ -125,6 +164,7 @@ class Layout(_Strict):
     duplicate_severity: str = Field(default="error", pattern="^(error|warning)$")
     same_value_rule: str
     parameters: dict[str, Any] = {}
+    window: Window | None = Field(default=None, description="the submission window of a return file")
     columns: tuple[Column, ...]
     codesets: dict[str, CodeSet] = Field(default={}, description="the code sets its code columns use")
 

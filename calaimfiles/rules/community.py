@@ -2,21 +2,25 @@
 
 C2 (an Authorization Number for served statuses) and C4 (referral columns, when a profile requires them,
 exempt Sobering Centers) are declared in the layout data as conditional requirements; C5 is the CSPRTF's
-duplicate rule. C3 across several months is a cross-file check; here it is judged within one file.
+duplicate rule. C3 is judged here within one file (a warning); `calaimfiles diff` judges it across the files of
+several months (an error), from the same stays and the same count.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from calaimfiles.findings import Severity
+from calaimfiles.layouts import Layout
 from calaimfiles.rules.columns import first_row_with, with_role
 from calaimfiles.rules.registry import register, table_check
 from calaimfiles.rules.rtf import check_r11
 from calaimfiles.rules.table import Table
+from calaimfiles.rules.windows import is_sending_day, ordinal
 
 _S5, _S6 = "reference §5", "reference §6"
 CSASF_AUTH_DATES = register(
@@ -51,9 +55,10 @@ C2 = register(
     example="status `2` (Receiving Services) with a blank Authorization Number",
 )
 C3 = register(
-    "CSPRTF-C3", "Room-and-board cap exceeded", severity=Severity.WARNING, layouts=("CSPRTF",), source=_S6,
+    "CSPRTF-C3", "Room-and-board cap exceeded", severity=Severity.ERROR, layouts=("CSPRTF",), source=_S6,
     summary="Short-Term Post-Hospitalization Housing, Recuperative Care and Transitional Rent together may not "
-    "exceed 180 service days in any 365 days for one member; within one file this is a warning.",
+    "exceed 180 service days in any 365 days for one member. Across the files of several months "
+    "(`calaimfiles diff`) this is an error; within one file, which may not show every stay, a warning.",
     example="one member with Recuperative Care for 120 days and Transitional Rent for 90 days",
 )
 C4 = register(
@@ -84,12 +89,6 @@ def check_authorization_dates(table: Table) -> None:
                  "is before Authorization Start Date")
 
 
-def is_sending_day(day: dt.date, days: list[int]) -> bool:
-    """The 15th and the 29th, where the 29th means the last day of February."""
-    month_end = (pd.Timestamp(day) + pd.offsets.MonthEnd(0)).day
-    return any(day.day == min(d, month_end) for d in days)
-
-
 @table_check("CSASF", needs=("production_date",))
 def check_csasf_production_day(table: Table) -> None:
     produced = table.most_common("production_date")
@@ -97,7 +96,7 @@ def check_csasf_production_day(table: Table) -> None:
     if produced is None or is_sending_day(produced.date(), days):
         return
     table.report(CSASF_PRODUCTION_DAY, [first_row_with(table, "production_date", produced)], "production_date",
-                 f"is not a sending day of the CSASF (the {' or the '.join(f'{d}th' for d in days)})")
+                 f"is not a sending day of the CSASF (the {' or the '.join(map(ordinal, days))})")
 
 
 @table_check("CSASF", "CSPRTF", needs=("service",))
@@ -138,22 +137,32 @@ def check_c1_unable_to_contact(table: Table) -> None:
 
 @table_check("CSPRTF", needs=("cin", "service", "service_start"))
 def check_c3_room_and_board(table: Table) -> None:
-    cap = int(table.layout.parameter("room_and_board_max_days"))
-    window = int(table.layout.parameter("room_and_board_window_days"))
+    for member, text in over_room_and_board_cap(room_and_board_stays(table), table.layout):
+        last = int(np.asarray(member.index)[member["start"].to_numpy().argmax()])
+        table.report(C3, [last], "service_start", text, severity=Severity.WARNING)
+
+
+def room_and_board_stays(table: Table) -> pd.DataFrame:
+    """The started room-and-board services of a CSPRTF: `cin`, `start` and `end`, indexed by row position. An
+    open stay runs to the end of the reporting period (to `as_of` when the period is unknown)."""
     room = table.frame["service"].isin(table.layout.codeset_of("service").codes_with_flag("room_and_board"))
     period = table.most_common("reporting_period") if table.has("reporting_period") else None
     open_until = (period + pd.offsets.MonthEnd(0)) if period is not None else pd.Timestamp(table.options.as_of)
     end = table.frame["service_end"] if table.has("service_end") else pd.Series(pd.NaT, index=range(len(table)))
-    stays = pd.DataFrame({
+    return pd.DataFrame({
         "cin": table.frame["cin"], "start": table.frame["service_start"], "end": end.fillna(open_until),
     })[room.to_numpy(dtype=bool) & table.frame["service_start"].notna().to_numpy()]
+
+
+def over_room_and_board_cap(stays: pd.DataFrame, layout: Layout) -> Iterator[tuple[pd.DataFrame, str]]:
+    """Each member whose stays exceed the cap in some window: the member's stays, and words saying by how much."""
+    cap = int(layout.parameter("room_and_board_max_days"))
+    window = int(layout.parameter("room_and_board_window_days"))
     for _, member in stays.groupby("cin"):
         days = most_days_in_window(list(zip(member["start"], member["end"], strict=True)), window)
         if days > cap:
-            last = int(np.asarray(member.index)[member["start"].to_numpy().argmax()])
-            table.report(C3, [last], "service_start",
-                         f"brings this member's room-and-board services to {days} days in {window} days; "
-                         f"the cap is {cap}")
+            yield member, (f"brings this member's room-and-board services to {days} days in {window} days; "
+                           f"the cap is {cap}")
 
 
 def most_days_in_window(stays: list[tuple[pd.Timestamp, pd.Timestamp]], window: int) -> int:

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from calaimfiles.findings import Finding
 from calaimfiles.reading.header import HeaderMatch
 from calaimfiles.reading.workbook import Sheet
 from calaimfiles.rules.registry import checks_for
 from calaimfiles.rules.structure import structure_findings
-from calaimfiles.rules.table import Options, build_table
+from calaimfiles.rules.table import Options, Table, build_table
 
 
-def check_sheet(
-    path: Path, sheet: Sheet, header: HeaderMatch, as_of: dt.date, period: dt.date | None
-) -> tuple[list[Finding], int]:
-    """All findings for one sheet (header and file findings first), and the number of data rows."""
+def check_sheet(path: Path, sheet: Sheet, header: HeaderMatch, as_of: dt.date, period: dt.date | None) -> Table:
+    """The sheet's table with every single-file finding (header and file findings first); the table is kept
+    so that checks across files can add theirs."""
     table = build_table(sheet, header, Options(as_of=as_of, period=period))
     for check in checks_for(table):
         check(table)
-    return structure_findings(path, sheet.name, header, len(table)) + table.findings, len(table)
+    table.findings[:0] = structure_findings(path, sheet.name, header, len(table))
+    return table

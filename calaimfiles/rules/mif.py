@@ -7,6 +7,7 @@ from calaimfiles.findings import Severity
 from calaimfiles.rules.columns import first_row_with
 from calaimfiles.rules.registry import register, table_check
 from calaimfiles.rules.table import Table
+from calaimfiles.rules.windows import ordinal
 
 MIF_PRODUCTION_DAY = register(
     "MIF-PRODUCTION-DAY", "MIF produced after the 15th", severity=Severity.WARNING, layouts=("MIF",),
@@ -25,4 +26,4 @@ def check_production_day(table: Table) -> None:
         return
     first = first_row_with(table, "production_date", produced)
     table.report(MIF_PRODUCTION_DAY, [first], "production_date",
-                 f"is after the {last_day}th, the day the plan sends the MIF by")
+                 f"is after the {ordinal(last_day)}, the day the plan sends the MIF by")

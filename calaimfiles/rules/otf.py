@@ -20,7 +20,8 @@ O2 = register(
 )
 O3 = register(
     "OTF-O3", "Attempt after the period, or repeated", severity=Severity.ERROR, layouts=("OTF",), source=_S4,
-    summary="No attempt is dated after the reporting period when it is known (`--period`) (error; after today "
+    summary="No attempt is dated after the reporting period when it is known (`--period`, or the RTF checked "
+    "with `--otf`) (error; after today "
     "is DATE-FUTURE); the same CIN, date and method twice is a possible duplicate (warning).",
     example="an attempt on 04/02/2026 in the file for 03/2026",
 )
