@@ -13,15 +13,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+# In the order of a month's work: check, repair, draft, hand over, compare, plan; then the references.
 app.command(name="validate")(validate.validate_command)
-app.command(name="rules")(rules.rules_command)
 app.command(name="fix")(fix.fix_command)
-app.command(name="convert")(convert.convert_command)
-app.command(name="calendar")(calendar.calendar_command)
-app.command(name="diff")(diff.diff_command)
-app.add_typer(schemas.schemas_app, name="schemas")
 app.add_typer(build.build_app, name="build")
-
+app.command(name="convert")(convert.convert_command)
+app.command(name="diff")(diff.diff_command)
+app.command(name="calendar")(calendar.calendar_command)
+app.command(name="rules")(rules.rules_command)
+app.add_typer(schemas.schemas_app, name="schemas")
 
 def main() -> None:
     app()
