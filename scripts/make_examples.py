@@ -136,8 +136,8 @@ JORDAN = {"lcm_name": "Jordan Samplewood", "lcm_phone": "916-555-0151"}
 
 def rtf_clean() -> Sheet:
     rows = [
-        # row 3: pending outreach, nothing dated yet
-        rtf_row(M["90000001A"], "1", "Low", pof_indicator="Y", pof="3"),
+        # row 3: pending outreach, nothing dated yet; four unsuccessful attempts on the OTF this month
+        rtf_row(M["90000001A"], "1", "Low", pof_indicator="Y", pof="3", in_person=1, telephonic=3),
         # row 4: enrolled, homeless, two populations of focus, counted encounters
         rtf_row(M["90000002B"], "2", "High", homeless="Y", pof_indicator="Y", pof="1a;3",
                 enrollment_start=D(2026, 8, 4), care_plan_revision=D(2026, 9, 10), care_conference=D(2026, 10, 2),
@@ -160,7 +160,7 @@ def rtf_clean() -> Sheet:
                 last_encounter=D(2026, 10, 14), in_person=1, discontinuation_date=D(2026, 10, 15),
                 discontinuation_code="03", referral_status="Closed", referral_update=D(2026, 10, 15),
                 loop_closure_reason="Services Received"),
-        # row 8: unable to contact, never enrolled: Discontinuation Date only
+        # row 8: unable to contact, never enrolled: Discontinuation Date only; outreach since 07/20 on the OTF
         rtf_row(M["90000006F"], "3", "Low", homeless="Y", pof_indicator="Y", pof="1a",
                 discontinuation_date=D(2026, 10, 20), discontinuation_code="02", telephonic=4,
                 referral_status="Closed", referral_update=D(2026, 10, 20), loop_closure_reason="Unable to Contact"),
@@ -174,13 +174,13 @@ def rtf_clean() -> Sheet:
         rtf_row(M["90000009J"], "2 - Enrolled", "Medium", enrollment_start=D(2026, 10, 1),
                 assessment_started=D(2026, 10, 1), last_encounter=D(2026, 10, 1), in_person=1, **JORDAN),
         # row 12: pending outreach, a child in child welfare
-        rtf_row(M["90000010K"], "1", "Medium", pof_indicator="Y", pof="8"),
+        rtf_row(M["90000010K"], "1", "Medium", pof_indicator="Y", pof="8", telephonic=2),
         # row 13: enrolled for a year, last encounter before the period
         rtf_row(M["90000011L"], "Enrolled", "Medium", pof_indicator="Y", pof="5", enrollment_start=D(2025, 11, 17),
                 care_plan_revision=D(2026, 5, 20), care_conference=D(2026, 9, 15), last_encounter=D(2026, 9, 28),
                 **JORDAN),
-        # row 14: pending outreach, status written as its label
-        rtf_row(M["90000012M"], "Pending Outreach", "Low"),
+        # row 14: pending outreach, status written as its label; reached in person on 10/27
+        rtf_row(M["90000012M"], "Pending Outreach", "Low", in_person=1),
     ]
     title = "ECM Provider Return Transmission File - Example Community Care - reporting period 10/2026 (SYNTHETIC)"
     return Sheet("RTF", rows, title=title)
@@ -263,14 +263,16 @@ def mif_mistakes() -> Sheet:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# OTF: ECM Outreach Tracker File (reference section 4), one row per outreach attempt in October 2026
+# OTF: ECM Outreach Tracker File (reference section 4), one row per outreach attempt in October 2026, and the
+# earlier attempts of the member the RTF reports Unable to Contact (rule R9 looks at the whole outreach)
 
 
-def otf_row(m: Member, day: int, method: str, successful: str, minutes: Any) -> dict[str, Any]:
+def otf_row(m: Member, day: int | dt.date, method: str, successful: str, minutes: Any) -> dict[str, Any]:
     return {
         "mcp_id": MCP_ID, "mcp_name": MCP_NAME, "provider_name": PROVIDER, "provider_npi": NPI, "provider_tin": TIN,
         "client_name": f"{m.first} {m.last}", "cin": m.cin, "provider_type": "Community Health Worker",
-        "attempt_date": D(2026, 10, day), "method": method, "successful": successful, "minutes": minutes,
+        "attempt_date": day if isinstance(day, dt.date) else D(2026, 10, day), "method": method,
+        "successful": successful, "minutes": minutes,
     }
 
 
@@ -291,6 +293,10 @@ def otf_clean() -> Sheet:
         otf_row(kai, 14, "Phone", "N", 6),  # row 12
         otf_row(kai, 21, "Other Electronic", "N", 3),  # row 13
         otf_row(morgan, 27, "In Person", "Y", 60),  # row 14
+        # rows 15-16: Frankie's outreach before October, so that it spans 92 days (07/20 to the 10/20
+        # discontinuation) with 6 attempts by 5 methods, as Unable to Contact needs (RTF rule R9)
+        otf_row(frankie, D(2026, 7, 20), "In Person", "N", 40),  # row 15
+        otf_row(frankie, D(2026, 8, 24), "In Person", "N", 35),  # row 16
     ]
     return Sheet("OTF", rows)
 
@@ -305,7 +311,7 @@ def otf_mistakes() -> Sheet:
     s.at(12).update(method="phone")  # CODE-SPELLING
     s.at(13).update(minutes="1 h 5 min")  # MINUTES-TEXT
     s.at(14).update(minutes=0)  # MINUTES-INVALID
-    s.rows.append(copy.deepcopy(s.at(11)))  # row 15: Gale's video call entered twice: OTF-O3
+    s.rows.append(copy.deepcopy(s.at(11)))  # row 17: Gale's video call entered twice: OTF-O3
     return s
 
 
@@ -343,11 +349,13 @@ def csasf_clean() -> Sheet:
                   **auth("EX-AUTH-0005", D(2026, 11, 1), D(2027, 4, 30), 6)),  # row 6: starts after production
         csasf_row(M["90000007G"], "Personal Care and Homemaker Services", "Pending", D(2026, 10, 8)),  # row 7
         csasf_row(M["90000008H"], "Asthma Remediation", "Denied", D(2026, 9, 25)),  # row 8
-        csasf_row(M["90000011L"], "HTSS", "Potential Member", D(2026, 10, 13)),  # row 9: short form
+        csasf_row(M["90000009J"], "Housing Tenancy and Sustaining Services", "Potential Member",
+                  D(2026, 8, 31)),  # row 9
+        csasf_row(M["90000011L"], "HTSS", "Potential Member", D(2026, 10, 13)),  # row 10: short form
         csasf_row(M["90000012M"], "Sobering Centers", "Approved", D(2026, 10, 3),
-                  **auth("EX-AUTH-0006", D(2026, 10, 3), D(2026, 10, 4), 1)),  # row 10
+                  **auth("EX-AUTH-0006", D(2026, 10, 3), D(2026, 10, 4), 1)),  # row 11
         csasf_row(M["90000013N"], "Environmental Accessibility Adaptations (Home Modifications)", "Pending",
-                  D(2026, 10, 14)),  # row 11
+                  D(2026, 10, 14)),  # row 12
     ]
     return Sheet("CSASF", rows)
 
@@ -358,7 +366,7 @@ def csasf_mistakes() -> Sheet:
     s.at(5).update(authorization_end=D(2026, 4, 1))  # ends before it starts: CSASF-AUTH-DATES
     s.at(7).update(phone="(209) 555-010", zip="9535")  # PHONE-INVALID, ZIP-INVALID (4 characters of text)
     s.at(8).update(dob="1970-03-05")  # text date: DATE-FORMAT
-    s.rows.append(copy.deepcopy(s.at(3)) | {"service": "Housing Deposits"})  # row 12: HD again: CSASF-DUPLICATE
+    s.rows.append(copy.deepcopy(s.at(3)) | {"service": "Housing Deposits"})  # row 13: HD again: CSASF-DUPLICATE
     return s
 
 
@@ -413,6 +421,8 @@ def csprtf_clean() -> Sheet:
         csprtf_row(M["90000013N"], "EAA", "6", outreach_attempts=1, outreach_modalities=1,
                    first_outreach=D(2026, 10, 15), discontinuation_date=D(2026, 10, 20), discontinuation_code="08",
                    referral_status="Closed", referral_update=D(2026, 10, 20), loop_closure_reason="Not Eligible"),
+        # row 11: Transitional Rent approved from 11/01 (CSASF row 6), no outreach yet
+        csprtf_row(M["90000006F"], "Transitional Rent", "1"),
     ]
     return Sheet("CSPRTF", rows)
 
@@ -424,7 +434,7 @@ def csprtf_mistakes() -> Sheet:
     s.at(7).update(outreach_attempts=2)  # Unable to Contact after 2 attempts: CSPRTF-C1
     s.at(10).update(loop_closure_reason=None)  # Closed referral without a reason: CSPRTF-R11
     s.at(8).update(discontinuation_code=1)  # 1 for 01: CODE-SPELLING
-    s.rows.append(copy.deepcopy(s.at(4)) | {"authorization_number": "EX-AUTH-0003"})  # row 11: CSPRTF-C5
+    s.rows.append(copy.deepcopy(s.at(4)) | {"authorization_number": "EX-AUTH-0003"})  # row 12: CSPRTF-C5
     return s
 
 

@@ -87,7 +87,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("CODE-SPELLING", "J12"),  # phone
         ("MINUTES-TEXT", "L13"),  # 1 h 5 min
         ("MINUTES-INVALID", "L14"),  # 0
-        ("OTF-O3", "G15"),  # same CIN, date and method as row 11
+        ("OTF-O3", "G17"),  # same CIN, date and method as row 11
     },
     "csasf": {
         ("REQUIRED-IF", "M4"),  # Approved without Authorization Number
@@ -95,7 +95,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("PHONE-INVALID", "G7"),  # 9 digits
         ("ZIP-INVALID", "J7"),  # text 9535
         ("DATE-FORMAT", "F8"),  # text 1970-03-05
-        ("CSASF-DUPLICATE", "C12"),  # Housing Deposits again for the member of row 3 (written HD there)
+        ("CSASF-DUPLICATE", "C13"),  # Housing Deposits again for the member of row 3 (written HD there)
     },
     "csprtf": {
         ("TIN-LEADING-ZERO", "E2"),  # the number 12345678
@@ -103,7 +103,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("CSPRTF-C1", "M7"),  # Unable to Contact after 2 attempts
         ("CODE-SPELLING", "T8"),  # 1 for 01
         ("CSPRTF-R11", "W10"),  # Closed without a Reason for Referral Loop Closure
-        ("CSPRTF-C5", "F11"),  # same CIN + service as row 4
+        ("CSPRTF-C5", "F12"),  # same CIN + service as row 4
     },
 }
 
