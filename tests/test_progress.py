@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from calaimfiles.commands import app
-from calaimfiles.report.progress import FileProgress
+from calaimfiles.commands.progress import FileProgress
 
 AS_OF = "2026-03-10"
 FILES = [Path("march/rtf_a.xlsx"), Path("march/rtf_[b].xlsx")]

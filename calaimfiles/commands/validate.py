@@ -21,10 +21,10 @@ from calaimfiles.commands.common import (
     parse_month,
     report_console,
 )
+from calaimfiles.commands.progress import FileProgress
 from calaimfiles.findings import Severity
 from calaimfiles.report import Run
 from calaimfiles.report.machine import render_github, render_json, render_junit
-from calaimfiles.report.progress import FileProgress
 from calaimfiles.report.sarif import render_sarif
 from calaimfiles.report.text import render_text
 from calaimfiles.validate import (
