@@ -12,18 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calaimfiles.findings import Finding, column_number
+from calaimfiles.reading.workbook import EXCEL_SUFFIXES, READABLE_SUFFIXES
 from calaimfiles.validate import InputError, SheetResult
 from calaimfiles.writing.output import atomic_output
 from calaimfiles.writing.patch import CellValue, PatchError, patch_workbook
 
-FIXABLE_SUFFIXES = (".xlsx", ".xlsm")
-
 
 def check_fixable(path: Path) -> None:
     """Only Excel workbooks can be patched; other files are converted first (InputError otherwise)."""
-    if path.suffix.lower() not in FIXABLE_SUFFIXES:
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return
+    if path.suffix.lower() in READABLE_SUFFIXES:
         raise InputError(f"only .xlsx and .xlsm workbooks can be fixed; make one first with "
                          f"`calaimfiles convert {path.name} --to xlsx`")
+    raise InputError("only .xlsx and .xlsm workbooks can be fixed")
 
 
 @dataclass(frozen=True)
