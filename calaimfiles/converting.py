@@ -23,10 +23,11 @@ import datetime as dt
 import enum
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calaimfiles.layouts import Column, FieldType
+from calaimfiles.layouts import Column, FieldType, load_layout
 from calaimfiles.reading.workbook import FORMULA_START
 from calaimfiles.writing.output import OutputError, default_output
 
@@ -71,6 +72,25 @@ def convert(tables: Sequence[Table], to: Format, path: Path) -> None:
         write_json(path, tables)
     else:
         _WRITERS[to](path, tables[0])
+
+
+def retarget(table: Table, plan: str | None) -> tuple[Table, list[str]]:
+    """The table as another plan names its layout, and the names of the columns that plan lacks (dropped).
+    Columns only that plan has are blank."""
+    import numpy as np
+    import pandas as pd
+
+    target = load_layout(table.layout.name, plan)
+    kept = [column.id for column in target.columns]
+    dropped = [column.name for column in table.layout.columns if column.id not in kept]
+    rows = len(table)
+    frame, filled, raw = {}, {}, {}
+    for column_id in kept:
+        present = column_id in table.frame
+        frame[column_id] = table.frame[column_id] if present else pd.Series([None] * rows, dtype=object)
+        filled[column_id] = table.filled[column_id] if present else np.zeros(rows, dtype=bool)
+        raw[column_id] = table.raw[column_id] if present else np.full(rows, None, dtype=object)
+    return replace(table, layout=target, frame=frame, filled=filled, raw=raw, findings=[], _most_common={}), dropped
 
 
 def write_csv(path: Path, table: Table) -> None:

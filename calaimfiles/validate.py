@@ -67,11 +67,13 @@ def _matches(code: str, pattern: str) -> bool:
 
 @dataclass
 class ValidationRequest:
-    """Everything a run needs: `as_of` is 'today' for future-date rules; `layout`/`sheet` override detection."""
+    """Everything a run needs: `as_of` is 'today' for future-date rules; `layout`/`sheet` override detection;
+    `plan` names the plan profile (or its .toml file) the files follow, None for the reference."""
 
     as_of: dt.date = field(default_factory=today_in_california)
     period: dt.date | None = None
     layout: str | None = None
+    plan: str | None = None
     sheet: str | None = None
     selection: Selection = field(default_factory=Selection)
 
@@ -251,7 +253,7 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 def _layout_sheets(book: Workbook, request: ValidationRequest) -> Iterator[tuple[Sheet, HeaderMatch]]:
     """Each sheet that holds a known layout, with its header; InputError when there is none."""
-    layouts = [load_layout(request.layout)] if request.layout else all_layouts()
+    layouts = [load_layout(request.layout, request.plan)] if request.layout else all_layouts(request.plan)
     if request.sheet is not None and request.sheet not in book.sheet_names:
         raise InputError(f"has no sheet named {request.sheet!r} (sheets: {', '.join(book.sheet_names)})")
     names = [request.sheet] if request.sheet is not None else book.sheet_names

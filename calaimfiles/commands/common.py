@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from calaimfiles.layouts import LAYOUT_NAMES
+from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, all_layouts, plan_names
 from calaimfiles.validate import InputError, today_in_california
 from calaimfiles.writing.output import OutputError
 
@@ -27,11 +27,28 @@ def _layout_name(value: str | None) -> str | None:
     return value
 
 
+def _plan(value: str | None) -> str | None:
+    """Load the whole profile now, so a bad one ends the run before any file is read."""
+    if value is not None:
+        try:
+            all_layouts(value)
+        except ProfileError as error:
+            fail(str(error))
+    return value
+
+
 Force = Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")]
 AsOf = Annotated[str | None, typer.Option(
     "--as-of", metavar="YYYY-MM-DD", help="The day the file is judged by (default: today in California).")]
 LayoutName = Annotated[str | None, typer.Option(
     "--layout", callback=_layout_name, help=f"Treat the sheets as this layout: {', '.join(LAYOUT_NAMES)}.")]
+Plan = Annotated[str | None, typer.Option(
+    "--plan", metavar="NAME|FILE.toml", callback=_plan,
+    help=f"Read the files as this plan's templates: a profile shipped with calaimfiles ({', '.join(plan_names())}) "
+         "or a profile file.")]
+ToPlan = Annotated[str | None, typer.Option(
+    "--to-plan", metavar="NAME|FILE.toml", callback=_plan,
+    help="Write with this plan's column names (default: those of --plan).")]
 ShowValues = Annotated[bool, typer.Option(
     "--show-values", help="Quote member values even when the output is piped or saved (they are PHI).")]
 
@@ -75,7 +92,7 @@ def fail(message: str) -> NoReturn:
 def failure_reason(error: Exception) -> str:
     """One plain sentence for any failure. An unexpected exception is named by its type only: its text may
     quote a cell, and cells hold member data. CALAIMFILES_DEBUG=1 lets it through with its traceback."""
-    if isinstance(error, InputError | OutputError):
+    if isinstance(error, InputError | OutputError | ProfileError):
         return str(error)
     if isinstance(error, OSError):
         return f"file system error ({error.strerror or type(error).__name__})"

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
+from calaimfiles.commands.common import Plan, report_console
 from calaimfiles.layouts import LAYOUT_NAMES, all_layouts, load_layout
 from calaimfiles.layouts.records import schema_text, write_schemas
 
@@ -31,3 +33,23 @@ def json_command(
         typer.echo(schema_text(load_layout(layout)), nl=False)
     except KeyError as error:
         raise typer.BadParameter(str(error.args[0]), param_hint="LAYOUT") from None
+
+
+@schemas_app.command("show")
+def show_command(
+    layout: Annotated[str, typer.Argument(help=f"One of {', '.join(LAYOUT_NAMES)}.")],
+    plan: Plan = None,
+) -> None:
+    """Print the columns of one layout as a plan has it: id, header, type, required and accepted aliases."""
+    try:
+        effective = load_layout(layout, plan)
+    except KeyError as error:
+        raise typer.BadParameter(str(error.args[0]), param_hint="LAYOUT") from None
+    console, _ = report_console()
+    table = Table(title=f"{effective.name}: {effective.title} ({plan or 'reference'} profile)", title_justify="left")
+    for heading in ("id", "name", "type", "required", "aliases"):
+        table.add_column(heading, overflow="fold")
+    for column in effective.columns:
+        required = "yes" if column.required else "conditional" if column.required_if else ""
+        table.add_row(column.id, column.name, column.type.value, required, "; ".join(column.aliases))
+    console.print(table)

@@ -13,6 +13,7 @@ from calaimfiles.commands.common import (
     AsOf,
     Force,
     LayoutName,
+    Plan,
     ShowValues,
     as_of_day,
     fail,
@@ -72,6 +73,7 @@ def validate_command(
     period: Annotated[str | None, typer.Option(
         metavar="YYYY-MM", help="The reporting month, for OTF attempts after the period.")] = None,
     layout: LayoutName = None,
+    plan: Plan = None,
     sheet: Annotated[str | None, typer.Option(help="Check only this sheet.")] = None,
     select: Annotated[list[str] | None, typer.Option(
         help="Report only these codes or prefixes (e.g. RTF,CIN).")] = None,
@@ -106,6 +108,7 @@ def validate_command(
         as_of=as_of_day(as_of),
         period=parse_month(period),
         layout=layout,
+        plan=plan,
         sheet=sheet,
         selection=Selection(_split_codes(select), _split_codes(ignore)),
     )

@@ -158,6 +158,7 @@ class Layout(_Strict):
     direction: str = Field(pattern=r"^(plan-to-provider|provider-to-plan)$")
     key: tuple[str, ...]
     sheet_names: tuple[str, ...] = ()
+    file_pattern: str | None = Field(default=None, description="a glob of the plan's file names (informational)")
     production_date: str | None = None
     reporting_period: str | None = None
     duplicate_rule: str

@@ -1,0 +1,171 @@
+"""Plan profiles: a plan's template is the reference layout patched by a TOML file under schemas/plans/."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import AS_OF, valid_row, write_xlsx
+from typer.testing import CliRunner, Result
+
+from calaimfiles.commands import app
+from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, load_layout
+from calaimfiles.layouts.profiles import LayoutPatch, Profile, apply_profile, plan_names
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGED = ROOT / "calaimfiles" / "layouts" / "plans"
+RENAMED = {"status": "Status of Member Engagement", "enrollment_start": "ECM Benefit Start Date",
+           "enrollment_end": "ECM Benefit End Date"}
+ADDED = [("Medical Record Number (MRN)", "MRN-0001"), ("Authorization Number", "AUTH-77"), ("Age Group", "Adult"),
+         ("Has Member Been Housed", "Y"), ("Housing Type", "Permanent"), ("Date Housed", dt.date(2026, 3, 1))]
+
+runner = CliRunner()
+
+
+def invoke(*args: Any) -> Result:
+    return runner.invoke(app, [*map(str, args)])
+
+
+def large_plan_rtf(folder: Path) -> Path:
+    return write_xlsx(folder, "RTF", [valid_row("RTF")], rename=RENAMED, extra=ADDED)
+
+
+def codes(result: Result) -> list[str]:
+    return [f["code"] for f in json.loads(result.stdout)["files"][0]["findings"]]
+
+
+def test_schemas_plans_holds_the_packaged_profiles() -> None:
+    shipped = sorted(p.name for p in PACKAGED.glob("*.toml"))
+    assert shipped == sorted(p.name for p in (ROOT / "schemas" / "plans").glob("*.toml"))
+    for name in shipped:
+        assert (ROOT / "schemas" / "plans" / name).read_bytes() == (PACKAGED / name).read_bytes(), \
+            f"copy calaimfiles/layouts/plans/{name} to schemas/plans/"
+    assert plan_names() == ["large-plan", "reference"]
+
+
+@pytest.mark.parametrize("name", LAYOUT_NAMES)
+def test_the_reference_profile_changes_nothing(name: str) -> None:
+    assert load_layout(name, "reference") == load_layout(name)
+    assert load_layout(name, str(PACKAGED / "reference.toml")) == load_layout(name)
+
+
+def test_large_plan_renames_keep_the_old_names_and_add_optional_columns() -> None:
+    rtf = load_layout("RTF", "large-plan")
+    for column_id, name in RENAMED.items():
+        column = rtf.column(column_id)
+        assert column.name == name
+        assert load_layout("RTF").column(column_id).name in column.aliases
+    added = [c for c in rtf.columns if c.id not in {c.id for c in load_layout("RTF").columns}]
+    assert [c.name for c in added] == [header for header, _ in ADDED]
+    assert not any(c.required for c in added)
+    assert load_layout("MIF", "large-plan") == load_layout("MIF")
+
+
+def test_large_plan_rtf_validates_clean_only_with_its_plan(tmp_path: Path) -> None:
+    path = large_plan_rtf(tmp_path)
+    clean = invoke("validate", path, "--as-of", AS_OF, "--plan", "large-plan", "-f", "json")
+    assert clean.exit_code == 0, clean.stdout
+    assert codes(clean) == []
+    without = invoke("validate", path, "--as-of", AS_OF, "-f", "json")
+    assert without.exit_code == 1  # the status column is missing under its reference name
+    findings = json.loads(without.stdout)["files"][0]["findings"]
+    unknown = [f["message"] for f in findings if f["code"] == "COLUMN-UNKNOWN"]
+    assert len(unknown) == len(ADDED) + len(RENAMED)
+    for header in [*RENAMED.values(), *(header for header, _ in ADDED)]:
+        assert any(header in message for message in unknown), header
+
+
+def test_old_header_names_stay_accepted(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path, "RTF", [valid_row("RTF")])
+    result = invoke("validate", path, "--as-of", AS_OF, "--plan", "large-plan", "-f", "json")
+    assert result.exit_code == 0
+    assert codes(result) == ["COLUMN-OPTIONAL-MISSING"] * len(ADDED)  # the plan's own columns, as warnings
+
+
+@pytest.mark.parametrize(("plan", "message"), [
+    ("nope", "calaimfiles: unknown plan 'nope': choose one of large-plan, reference or give a profile file (.toml)"),
+    ("missing.toml", "calaimfiles: cannot read plan profile missing.toml (No such file or directory)"),
+])
+def test_an_unusable_plan_is_one_line_and_exit_2(tmp_path: Path, plan: str, message: str) -> None:
+    result = invoke("validate", large_plan_rtf(tmp_path), "--plan", plan)
+    assert result.exit_code == 2
+    assert result.stderr == message + "\n"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('name = "x"\ntitle = "X"\n[layouts.RTF]\nrename = { statu = "Status" }',
+     "plan x: [layouts.RTF] rename names unknown column ids ['statu']"),
+    ('name = "x"\ntitle = "X"\n[layouts.RTF]\nremove = ["mrn"]',
+     "plan x: [layouts.RTF] remove names unknown column ids ['mrn']"),
+    ('name = "x"\ntitle = "X"\n[layouts.RTF]\nadd = [{ id = "cin", name = "CIN 2", type = "text" }]',
+     "plan x: [layouts.RTF] add repeats column ids ['cin']"),
+    ('name = "x"\ntitle = "X"\n[layouts.RTF]\nremove = ["cin"]', "plan x: layout RTF: unknown column ids ['cin']"),
+    ('name = "x"\ntitle = "X"\n[layouts.XYZ]', "bad.toml: unknown layouts ['XYZ']: choose from MIF, RTF, OTF"),
+    ('name = "x"\ntitle = "X"\n[layouts.RTF]\nrenames = {}', "layouts.RTF.renames: Extra inputs are not permitted"),
+    ('name = "x"\ntitle = "X"\n[codesets.nope]\nvalues = [{ code = "A" }]', "plan x: unknown code sets ['nope']"),
+    ('name = "x"\ntitle = ', "not valid TOML"),
+])
+def test_profile_errors_are_clear(tmp_path: Path, body: str, message: str) -> None:
+    profile = tmp_path / "bad.toml"
+    profile.write_text(body, encoding="utf-8")
+    with pytest.raises(ProfileError) as error:
+        load_layout("RTF", str(profile))
+    assert message in str(error.value)
+    result = invoke("schemas", "show", "RTF", "--plan", profile)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_a_profile_can_patch_codes_parameters_window_and_sheets(tmp_path: Path) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "p"\ntitle = "P"\n[layouts.RTF]\nremove = ["acuity"]\nsheet_names = ["ECM"]\n'
+                       'file_pattern = "P_RTF_*.xlsx"\nparameters = { caseload_max = 60 }\nwindow = { due_day = 7, '
+                       'accepted_until_day = 12 }\n[codesets.pof]\nvalues = [{ code = "1a" }]\n', encoding="utf-8")
+    rtf = load_layout("RTF", str(profile))
+    assert "acuity" not in [c.id for c in rtf.columns]
+    assert (rtf.sheet_names, rtf.file_pattern, rtf.parameter("caseload_max")) == (("ECM",), "P_RTF_*.xlsx", 60)
+    assert rtf.window is not None and (rtf.window.due_day, rtf.window.accepted_until_day) == (7, 12)
+    assert [v.code for v in rtf.codeset_of("pof").values] == ["1a"]
+    assert rtf.parameter("uc_min_days") == load_layout("RTF").parameter("uc_min_days")
+
+
+def test_apply_profile_leaves_the_base_alone() -> None:
+    base: dict[str, Any] = {"columns": [{"id": "status", "name": "Member ECM Status", "type": "text"}]}
+    profile = Profile(name="p", title="P", layouts={"RTF": LayoutPatch(rename={"status": "Status"})})
+    patched = apply_profile(base, profile, "RTF")
+    assert base["columns"][0]["name"] == "Member ECM Status"
+    assert patched["columns"][0]["aliases"] == ["Member ECM Status"]
+
+
+def test_schemas_show_prints_the_effective_columns() -> None:
+    result = invoke("schemas", "show", "rtf", "--plan", "large-plan")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "large-plan profile" in lines[0]
+    status = next(line for line in lines if " status " in line)
+    assert "Status of Member Engagement" in status and "Member ECM Status" in status and "yes" in status
+    assert any("date_housed" in line and "Date Housed" in line and "date" in line for line in lines)
+    reference = invoke("schemas", "show", "RTF").stdout
+    assert "Member ECM Status" in reference and "date_housed" not in reference
+
+
+def test_convert_to_the_reference_plan_keeps_the_shared_columns(tmp_path: Path) -> None:
+    output = tmp_path / "out.csv"
+    result = invoke("convert", large_plan_rtf(tmp_path), "--plan", "large-plan", "--to-plan", "reference",
+                    "--to", "csv", "-o", output)
+    assert result.exit_code == 0, result.stderr
+    assert "Medical Record Number (MRN), Authorization Number, Age Group" in result.stderr
+    with output.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    reference = load_layout("RTF")
+    assert list(rows[0]) == [c.name for c in reference.columns]
+    assert rows[0]["Member ECM Status"] == "2" and rows[0]["ECM Enrollment Start Date"] == "2026-01-15"
+    back = tmp_path / "back.xlsx"
+    again = invoke("convert", output, "--to-plan", "large-plan", "--to", "xlsx", "-o", back)
+    assert again.exit_code == 0 and again.stderr == ""
+    clean = invoke("validate", back, "--as-of", AS_OF, "--plan", "large-plan", "-f", "json")
+    assert codes(clean) == []
