@@ -91,13 +91,14 @@ def build_rtf(
     *,
     production_date: dt.date,
     provider_phone: str | None = None,
+    plan: str | None = None,
 ) -> Draft:
     """One RTF row per MIF member not in a termed status, with the provider's answers of last month.
 
     The provider phone is the one given, else last month's, else blank (for the provider to fill).
     """
-    rtf = load_layout("RTF")
-    termed = load_layout("MIF").codeset_of("status").codes_with_flag("termed")
+    rtf = load_layout("RTF", plan)
+    termed = load_layout("MIF", plan).codeset_of("status").codes_with_flag("termed")
     period = most_common(mif, "reporting_period")
     fixed = {
         "production_date": production_date,
@@ -113,6 +114,7 @@ def build_csprtf(
     *,
     production_date: dt.date,
     reporting_period: dt.date | None = None,
+    plan: str | None = None,
 ) -> Draft:
     """One CSPRTF row per CSASF member + service whose authorization is not resolved (code-set flag
     `resolved`), with the CS provider's answers of last month.
@@ -120,8 +122,8 @@ def build_csprtf(
     The CSASF has no reporting period: unless given, it is the month of the CSASF's production date (the
     CSPRTF due early next month reports the month the plan's list was sent in).
     """
-    layout = load_layout("CSPRTF")
-    resolved = load_layout("CSASF").codeset_of("authorization_status").codes_with_flag("resolved")
+    layout = load_layout("CSPRTF", plan)
+    resolved = load_layout("CSASF", plan).codeset_of("authorization_status").codes_with_flag("resolved")
     produced = most_common(csasf, "production_date")
     if reporting_period is None and isinstance(produced, dt.date):
         reporting_period = produced

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from builders import AS_OF, valid_row, write_xlsx
 from typer.testing import CliRunner, Result
@@ -169,3 +170,46 @@ def test_convert_to_the_reference_plan_keeps_the_shared_columns(tmp_path: Path) 
     assert again.exit_code == 0 and again.stderr == ""
     clean = invoke("validate", back, "--as-of", AS_OF, "--plan", "large-plan", "-f", "json")
     assert codes(clean) == []
+
+
+# -- --plan on the other commands ------------------------------------------------------------------------------
+
+def test_build_template_and_draft_use_the_plans_column_names(tmp_path: Path) -> None:
+    template = tmp_path / "template.xlsx"
+    assert invoke("build", "template", "rtf", "--plan", "large-plan", "-o", template).exit_code == 0
+    header = [c.value for c in openpyxl.load_workbook(template)["RTF"][1]]
+    assert "Status of Member Engagement" in header and "Medical Record Number (MRN)" in header
+    assert "Member ECM Status" not in header
+
+    draft = tmp_path / "draft.xlsx"
+    result = invoke("build", "rtf", "--from", ROOT / "examples" / "mif_clean.xlsx", "--plan", "large-plan",
+                    "--as-of", "2026-11-05", "-o", draft)
+    assert result.exit_code == 0, result.stderr
+    assert "COLUMN-UNKNOWN" not in result.stdout
+    assert "ECM Benefit Start Date" in [c.value for c in openpyxl.load_workbook(draft)["RTF"][1]]
+
+
+def test_fix_and_diff_read_a_plan_variant(tmp_path: Path) -> None:
+    for folder in ("old", "new"):
+        (tmp_path / folder).mkdir()
+    old = large_plan_rtf(tmp_path / "old")
+    new = write_xlsx(tmp_path / "new", "RTF", [valid_row("RTF", cin="91234567a")], rename=RENAMED, extra=ADDED)
+    fixed = tmp_path / "fixed.xlsx"
+    result = invoke("fix", new, "--plan", "large-plan", "--as-of", AS_OF, "-o", fixed)
+    assert "CIN-LOWERCASE" in result.stdout and fixed.exists()
+    assert "COLUMN-UNKNOWN" not in result.stdout
+    compared = invoke("diff", old, fixed, "--plan", "large-plan", "-f", "json")
+    assert compared.exit_code == 0, compared.stderr
+    assert "Status of Member Engagement" not in compared.stdout  # same status: only the CIN's case was fixed
+
+
+def test_calendar_follows_a_plans_window(tmp_path: Path) -> None:
+    profile = tmp_path / "slow-plan.toml"
+    profile.write_text('name = "slow-plan"\ntitle = "Due on the 7th"\n\n[layouts.RTF.window]\ndue_day = 7\n'
+                       'accepted_until_day = 12\nmonths_after_period = 1\n', encoding="utf-8")
+    reference = invoke("calendar", "--as-of", "2026-11-22", "--months", "1")
+    slow = invoke("calendar", "--as-of", "2026-11-22", "--months", "1", "--plan", profile)
+    assert reference.exit_code == slow.exit_code == 0, slow.stderr
+    assert "Mon 12/07/2026" in slow.stdout and "RTF for period 11/2026 due" in slow.stdout
+    assert "Mon 12/07/2026" not in reference.stdout
+    assert invoke("calendar", "--plan", "no-such-plan").exit_code == 2

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from calaimfiles.building import Draft, build_csprtf, build_rtf, group_findings, most_common, period_tag, row_ranges
-from calaimfiles.commands.common import AsOf, Force, as_of_day, fail, one_line_errors, parse_month
+from calaimfiles.commands.common import AsOf, Force, Plan, as_of_day, fail, one_line_errors, parse_month
 from calaimfiles.layouts import load_layout
 from calaimfiles.rules.fields import parse_phone
 from calaimfiles.validate import ValidationRequest, read_tables, today_in_california, validate_file
@@ -41,10 +41,11 @@ def template_command(
     layout: Annotated[TemplateLayout, typer.Argument(help="The layout of the blank workbook.")],
     output: Output = None,
     force: Force = False,
+    plan: Plan = None,
 ) -> None:
     """A blank workbook of a layout: header, drop-down lists and an Instructions sheet."""
     target = output or Path(f"{layout.value}_template.xlsx")
-    _write(target, force, layout.value.upper(), [], today_in_california(), instructions=True)
+    _write(target, force, layout.value.upper(), [], today_in_california(), plan, instructions=True)
 
 
 @build_app.command("rtf")
@@ -56,6 +57,7 @@ def rtf_command(
     as_of: AsOf = None,
     output: Output = None,
     force: Force = False,
+    plan: Plan = None,
 ) -> None:
     """Draft the RTF: every MIF member not termed, with last month's answers carried forward by CIN."""
     day = as_of_day(as_of)
@@ -64,10 +66,10 @@ def rtf_command(
         phone = parse_phone(provider_phone).value
         if phone is None:
             fail(f"--provider-phone {provider_phone!r} is not a 10-digit phone number")
-    draft = build_rtf(_records(source, day, "MIF"), _records(previous, day, "RTF") if previous else [],
-                      production_date=day, provider_phone=phone)
+    draft = build_rtf(_records(source, day, plan, "MIF"), _records(previous, day, plan, "RTF") if previous else [],
+                      production_date=day, provider_phone=phone, plan=plan)
     target = output or source.with_name(f"rtf_{period_tag(draft.reporting_period)}.xlsx")
-    _write(target, force, "RTF", draft.rows, day, note=_describe(draft, "termed member", previous))
+    _write(target, force, "RTF", draft.rows, day, plan, note=_describe(draft, "termed member", previous))
 
 
 @build_app.command("csprtf")
@@ -80,13 +82,16 @@ def csprtf_command(
     as_of: AsOf = None,
     output: Output = None,
     force: Force = False,
+    plan: Plan = None,
 ) -> None:
     """Draft the CSPRTF: every CSASF member + service not resolved, with last month's answers carried forward."""
     day = as_of_day(as_of)
-    draft = build_csprtf(_records(source, day, "CSASF"), _records(previous, day, "CSPRTF") if previous else [],
-                         production_date=day, reporting_period=parse_month(period))
+    draft = build_csprtf(_records(source, day, plan, "CSASF"),
+                         _records(previous, day, plan, "CSPRTF") if previous else [],
+                         production_date=day, reporting_period=parse_month(period), plan=plan)
     target = output or source.with_name(f"csprtf_{period_tag(draft.reporting_period)}.xlsx")
-    _write(target, force, "CSPRTF", draft.rows, day, note=_describe(draft, "resolved authorization", previous))
+    _write(target, force, "CSPRTF", draft.rows, day, plan,
+           note=_describe(draft, "resolved authorization", previous))
 
 
 @build_app.command("otf")
@@ -96,22 +101,23 @@ def otf_command(
     as_of: AsOf = None,
     output: Output = None,
     force: Force = False,
+    plan: Plan = None,
 ) -> None:
     """An empty OTF for the month of a MIF or RTF, with drop-down lists, for the provider to log attempts."""
     day = as_of_day(as_of)
-    records = _records(source, day, "MIF", "RTF")
+    records = _records(source, day, plan, "MIF", "RTF")
     period = most_common(records, "reporting_period")
     target = output or source.with_name(f"otf_{period_tag(period if isinstance(period, dt.date) else None)}.xlsx")
-    _write(target, force, "OTF", [], day)
+    _write(target, force, "OTF", [], day, plan)
 
 
-def _records(path: Path, day: dt.date, *layouts: str) -> list[dict[str, Any]]:
+def _records(path: Path, day: dt.date, plan: str | None, *layouts: str) -> list[dict[str, Any]]:
     """The records of every sheet of `path` that holds one of `layouts`.
 
     The layout is detected, not forced: a CSASF shares enough columns with the MIF to pass for one.
     """
     with one_line_errors(path):
-        tables = read_tables(path, ValidationRequest(as_of=day))
+        tables = read_tables(path, ValidationRequest(as_of=day, plan=plan))
     wanted = [table for table in tables if table.layout.name in layouts]
     if not wanted:
         found = ", ".join(sorted({table.layout.name for table in tables}))
@@ -133,16 +139,16 @@ def _count(number: int, word: str) -> str:
     return f"{number} {word}{'' if number == 1 else 's'}"
 
 
-def _write(target: Path, force: bool, layout_name: str, rows: list[dict[str, Any]], day: dt.date, *,
-           instructions: bool = False, note: str = "") -> None:
+def _write(target: Path, force: bool, layout_name: str, rows: list[dict[str, Any]], day: dt.date,
+           plan: str | None, *, instructions: bool = False, note: str = "") -> None:
     """Write atomically, then validate the new file and list what the provider still has to fill."""
-    layout = load_layout(layout_name)
+    layout = load_layout(layout_name, plan)
     with one_line_errors(target):
         destination = check_destination(target, force)
         with atomic_output(destination) as partial:
             write_layout_workbook(partial, layout, rows, instructions=instructions)
     typer.echo(f"Wrote {destination}: {layout_name}, {_count(len(rows), 'row')}" + (f" ({note})" if note else ""))
-    results = validate_file(destination, ValidationRequest(as_of=day, layout=layout_name))
+    results = validate_file(destination, ValidationRequest(as_of=day, layout=layout_name, plan=plan))
     groups = group_findings((f for r in results for f in r.findings), layout)
     if not groups:
         typer.echo("No findings: the file is ready to send.")

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from calaimfiles.commands.common import Force, LayoutName, ShowValues, fail, one_line_errors, report_console
+from calaimfiles.commands.common import Force, LayoutName, Plan, ShowValues, fail, one_line_errors, report_console
 from calaimfiles.converting import portable
 from calaimfiles.diffing import Change, FileDiff, check_room_and_board, diff_tables, in_month_order, reporting_month
 from calaimfiles.findings import Finding
@@ -82,6 +82,7 @@ def diff_command(
     force: Force = False,
     show_values: ShowValues = False,
     layout: LayoutName = None,
+    plan: Plan = None,
 ) -> None:
     """Compare files of one layout month to month: members added, removed and changed, and status moves that
     make no sense. Given CSPRTF files, also checks the room-and-board cap (rule C3) across all of them.
@@ -89,7 +90,7 @@ def diff_command(
     Files are put in order by their reporting period, whatever the order of the arguments. Exit code: 0 nothing
     flagged, 1 a flagged move or a member over the cap, 2 an input could not be read or the output written.
     """
-    report = _compare([old, new, *(more or [])], layout)
+    report = _compare([old, new, *(more or [])], layout, plan)
     destination = output or (default_output(report.files[-1].path, "diff", ".xlsx")
                              if output_format is DiffFormat.xlsx else None)
     if destination is None:
@@ -103,8 +104,8 @@ def diff_command(
     raise typer.Exit(1 if report.flagged else 0)
 
 
-def _compare(paths: list[Path], layout: str | None) -> _Report:
-    files = [_read(path, layout) for path in paths]
+def _compare(paths: list[Path], layout: str | None, plan: str | None) -> _Report:
+    files = [_read(path, layout, plan) for path in paths]
     first = files[0]
     for file in files[1:]:
         if file.table.layout.name != first.table.layout.name:
@@ -120,9 +121,9 @@ def _compare(paths: list[Path], layout: str | None) -> _Report:
         return _Report(first.table.layout, files, comparisons, cap)
 
 
-def _read(path: Path, layout: str | None) -> _File:
+def _read(path: Path, layout: str | None, plan: str | None) -> _File:
     with one_line_errors(path):
-        tables = read_tables(path, ValidationRequest(layout=layout))
+        tables = read_tables(path, ValidationRequest(layout=layout, plan=plan))
     if len(tables) > 1:
         sheets = ", ".join(f"{t.sheet!r} ({t.layout.name})" for t in tables)
         fail(f"{path}: holds {len(tables)} layout sheets ({sheets}); diff compares one: choose it with --layout")

@@ -12,7 +12,16 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from calaimfiles.commands.common import AsOf, Force, LayoutName, ShowValues, as_of_day, one_line_errors, report_console
+from calaimfiles.commands.common import (
+    AsOf,
+    Force,
+    LayoutName,
+    Plan,
+    ShowValues,
+    as_of_day,
+    one_line_errors,
+    report_console,
+)
 from calaimfiles.findings import Severity
 from calaimfiles.fixing import CellFix, FixOutcome, NotFixed, check_fixable, plan_fixes, write_fixed
 from calaimfiles.report import Run
@@ -33,6 +42,7 @@ def fix_command(
         "--in-place", help="Fix the file itself, after copying it to NAME.xlsx.bak.")] = False,
     as_of: AsOf = None,
     layout: LayoutName = None,
+    plan: Plan = None,
     sheet: Annotated[str | None, typer.Option(help="Fix only this sheet.")] = None,
     show_values: ShowValues = False,
 ) -> None:
@@ -43,7 +53,7 @@ def fix_command(
     """
     if in_place and output is not None:
         raise typer.BadParameter("use either --output or --in-place", param_hint="--in-place")
-    request = ValidationRequest(as_of=as_of_day(as_of), layout=layout, sheet=sheet)
+    request = ValidationRequest(as_of=as_of_day(as_of), layout=layout, plan=plan, sheet=sheet)
     console, on_terminal = report_console()
     with one_line_errors(path):
         code = _fix(path, output, force, in_place, request, console, show_values or on_terminal)

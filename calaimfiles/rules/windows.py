@@ -184,21 +184,21 @@ class Deadline:
     what: str
 
 
-def upcoming_deadlines(start: dt.date, end: dt.date) -> list[Deadline]:
+def upcoming_deadlines(start: dt.date, end: dt.date, plan: str | None = None) -> list[Deadline]:
     """Every deadline from `start` to `end`, both included, in date order: the return files' due and last
-    accepted days, the plan's sending days, and the yearly deadlines."""
+    accepted days, the plan's sending days, and the yearly deadlines (windows and days as `plan` has them)."""
     found: list[Deadline] = []
     month = start.replace(day=1)
     while month <= end:
-        found += _return_deadlines(month) + _sending_days(month) + _yearly_deadlines(month)
+        found += _return_deadlines(month, plan) + _sending_days(month, plan) + _yearly_deadlines(month)
         month = add_months(month, 1)
     return sorted((d for d in found if start <= d.day <= end), key=lambda d: d.day)
 
 
-def _return_deadlines(month: dt.date) -> list[Deadline]:
+def _return_deadlines(month: dt.date, plan: str | None) -> list[Deadline]:
     """The windows that fall in `month`; layouts sharing a window (RTF and OTF) are named together."""
     by_window: dict[Window, list[str]] = {}
-    for layout in all_layouts():
+    for layout in all_layouts(plan):
         if layout.window is not None:
             by_window.setdefault(layout.window, []).append(layout.name)
     found = []
@@ -215,11 +215,11 @@ def _return_deadlines(month: dt.date) -> list[Deadline]:
     return found
 
 
-def _sending_days(month: dt.date) -> list[Deadline]:
+def _sending_days(month: dt.date, plan: str | None) -> list[Deadline]:
     """The days the plan sends its files, from the same parameters the MIF and CSASF production-day rules read."""
-    mif_day = int(load_layout("MIF").parameter("production_last_day"))
+    mif_day = int(load_layout("MIF", plan).parameter("production_last_day"))
     found = [Deadline(month_day(month.year, month.month, mif_day), f"MIF sent by the plan (by the {ordinal(mif_day)})")]
-    for day in load_layout("CSASF").parameter("production_days"):
+    for day in load_layout("CSASF", plan).parameter("production_days"):
         sent = month_day(month.year, month.month, int(day))
         last = "" if sent.day == int(day) else f" (the month's last day, for the {ordinal(int(day))})"
         found.append(Deadline(sent, f"CSASF sent by the plan{last}"))
