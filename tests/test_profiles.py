@@ -22,7 +22,16 @@ PACKAGED = ROOT / "calaimfiles" / "layouts" / "plans"
 RENAMED = {"status": "Status of Member Engagement", "enrollment_start": "ECM Benefit Start Date",
            "enrollment_end": "ECM Benefit End Date"}
 ADDED = [("Medical Record Number (MRN)", "MRN-0001"), ("Authorization Number", "AUTH-77"), ("Age Group", "Adult"),
-         ("Has Member Been Housed", "Y"), ("Housing Type", "Permanent"), ("Date Housed", dt.date(2026, 3, 1))]
+         ("Has Member Been Housed", "Y"), ("Housing Type", "Permanent"), ("Date Housed", dt.date(2026, 3, 1)),
+         ("POF 1a Adults Experiencing Homelessness", "Y"), ("POF 1b Families or Youth Experiencing Homelessness", "N"),
+         ("POF 2 At Risk for Avoidable Hospital or ED Use", "N"),
+         ("POF 3 Serious Mental Health or Substance Use Needs", "Y"), ("POF 4 Transitioning from Incarceration", "N"),
+         ("POF 5 At Risk for Long-Term Care Institutionalization", "N"),
+         ("POF 6 Nursing Facility Residents Transitioning to the Community", "N"),
+         ("POF 7 Children or Youth in CCS or CCS WCM", "N"), ("POF 8 Children or Youth Involved in Child Welfare", "N"),
+         ("POF 9 Birth Equity", "N"), ("Number of Outreach Attempts", 3),
+         ("Date of First Outreach Attempt", dt.date(2026, 3, 2)),
+         ("Date of Most Recent Outreach Attempt", dt.date(2026, 3, 20)), ("Number of Outreach Modalities Used", 2)]
 
 runner = CliRunner()
 
