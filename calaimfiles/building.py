@@ -24,43 +24,26 @@ Record = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Recipe:
-    """Where each column of a return file comes from; a column in none of the lists starts blank.
+    """Where each column of a return file comes from (the layout data's `draft` of each column); a column in
+    none of the lists starts blank.
 
     `from_source`: the plan's facts, taken from the plan's file (the previous file only fills a gap).
     `carried`: the provider's answers, carried from the previous file; the plan's value starts a new member.
     `carried_only`: answers only the provider gives, carried from the previous file.
     """
 
-    layout: str
     from_source: tuple[str, ...]
     carried: tuple[str, ...] = ()
     carried_only: tuple[str, ...] = ()
 
 
-# Member address and phone columns, the New Address/Phone indicators and the encounter counts are left blank:
-# they report what changed or happened in this month, and a prefilled address would be "ignored" on every row
-# until the provider answers the New Address Indicator.
-RTF_RECIPE = Recipe(
-    layout="RTF",
-    from_source=("mcp_id", "mcp_name", "cin", "last_name", "first_name", "dob", "homeless",
-                 "reporting_period", "provider_name", "provider_npi", "provider_tin"),
-    carried=("status", "enrollment_start", "acuity"),
-    carried_only=("pof_indicator", "pof", "enrollment_end", "care_plan_revision", "care_conference",
-                  "assessment_started", "assessment_completed", "last_encounter", "lcm_name", "lcm_phone",
-                  "lcm_email", "discontinuation_date", "discontinuation_code", "discontinuation_reason",
-                  "referral_status", "referral_update", "loop_closure_reason"),
-)
+def recipe_for(layout: Layout) -> Recipe:
+    """The recipe a layout's data declares. Left blank on purpose, e.g. on the RTF: member address and phone,
+    the New Address/Phone indicators and the encounter counts (they report what happened this month)."""
+    def columns(kind: str) -> tuple[str, ...]:
+        return tuple(c.id for c in layout.columns if c.draft == kind)
 
-# Units of Service Delivered is left blank: like the RTF's encounter counts it reports the month. Outreach
-# counts are carried: rule C1 judges them over the whole outreach, not one month.
-CSPRTF_RECIPE = Recipe(
-    layout="CSPRTF",
-    from_source=("mcp_id", "mcp_name", "provider_name", "provider_npi", "provider_tin", "cin", "last_name",
-                 "first_name", "dob", "service", "authorization_number"),
-    carried_only=("status", "outreach_attempts", "outreach_modalities", "first_outreach", "service_start",
-                  "service_end", "discontinuation_date", "discontinuation_code", "referral_status",
-                  "referral_update", "loop_closure_reason"),
-)
+    return Recipe(columns("plan"), columns("carried"), columns("answered"))
 
 
 @dataclass(frozen=True)
@@ -105,7 +88,7 @@ def build_rtf(
         "reporting_period": first_of_month(period) if isinstance(period, dt.date) else period,
         "provider_phone": provider_phone or most_common(previous, "provider_phone"),
     }
-    return _draft(RTF_RECIPE, rtf, mif, previous, lambda row: row.get("status") not in termed, fixed)
+    return _draft(recipe_for(rtf), rtf, mif, previous, lambda row: row.get("status") not in termed, fixed)
 
 
 def build_csprtf(
@@ -131,7 +114,7 @@ def build_csprtf(
         "production_date": production_date,
         "reporting_period": first_of_month(reporting_period) if reporting_period else None,
     }
-    return _draft(CSPRTF_RECIPE, layout, csasf, previous,
+    return _draft(recipe_for(layout), layout, csasf, previous,
                   lambda row: row.get("authorization_status") not in resolved, fixed)
 
 

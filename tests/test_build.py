@@ -12,10 +12,9 @@ from builders import findings_of, validate
 from typer.testing import CliRunner, Result
 
 from calaimfiles.building import (
-    CSPRTF_RECIPE,
-    RTF_RECIPE,
     build_rtf,
     group_findings,
+    recipe_for,
     row_ranges,
 )
 from calaimfiles.commands import app
@@ -144,7 +143,8 @@ def test_rtf_carries_last_months_answers_forward(mif: Path, tmp_path: Path) -> N
     assert "12 rows (11 carried forward from rtf_september.xlsx, 1 new; 1 termed member left out)" in result.stdout
     rtf = by_key(records(out, "RTF"), "cin")
     last = by_key(previous_rows, "cin")
-    carried_columns = RTF_RECIPE.carried + RTF_RECIPE.carried_only
+    rtf_recipe = recipe_for(load_layout("RTF"))
+    carried_columns = rtf_recipe.carried + rtf_recipe.carried_only
     for (cin,), row in rtf.items():
         assert row["provider_phone"] == "9165550100"  # from the previous RTF
         assert (row["reporting_period"], row["production_date"]) == (PERIOD, AS_OF)
@@ -230,7 +230,7 @@ def test_csprtf_carries_last_months_answers_forward(tmp_path: Path) -> None:
     carried = [key for key in rows if key in last]
     assert len(carried) == 10  # the clean CSPRTF answers every open CSASF row
     for key in carried:
-        for column in CSPRTF_RECIPE.carried_only:
+        for column in recipe_for(load_layout("CSPRTF")).carried_only:
             assert rows[key][column] == last[key][column], (key, column)
         assert rows[key]["units_delivered"] is None  # a count of the month, answered afresh
     assert "10 carried forward from csprtf_clean.xlsx, 0 new" in result.stdout

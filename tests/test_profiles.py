@@ -222,3 +222,18 @@ def test_calendar_follows_a_plans_window(tmp_path: Path) -> None:
     assert "Mon 12/07/2026" in slow.stdout and "RTF for period 11/2026 due" in slow.stdout
     assert "Mon 12/07/2026" not in reference.stdout
     assert invoke("calendar", "--plan", "no-such-plan").exit_code == 2
+
+
+def test_a_profiles_added_columns_are_carried_forward_when_their_data_says_so(tmp_path: Path) -> None:
+    (tmp_path / "mif").mkdir()
+    mif = write_xlsx(tmp_path / "mif", "MIF", [valid_row("MIF", cin=valid_row("RTF")["cin"])])
+    previous = large_plan_rtf(tmp_path)
+    draft = tmp_path / "draft.xlsx"
+    result = invoke("build", "rtf", "--from", mif, "--previous", previous, "--plan", "large-plan",
+                    "--as-of", AS_OF, "-o", draft)
+    assert result.exit_code == 0, result.stderr
+    sheet = openpyxl.load_workbook(draft)["RTF"]
+    header = [c.value for c in sheet[1]]
+    row = {name: cell.value for name, cell in zip(header, sheet[2], strict=True)}
+    assert row["Medical Record Number (MRN)"] == "MRN-0001"  # draft = "answered" in large-plan.toml
+    assert row["POF 1a Adults Experiencing Homelessness"] is None  # no draft: answered afresh each month

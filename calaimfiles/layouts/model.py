@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -98,6 +98,11 @@ class Column(_Strict):
     required_rule: str | None = Field(default=None, description="code reported for a blank required cell")
     unless: tuple[Condition, ...] = Field(default=(), description="clauses that exempt a row from requirement")
     same_every_row: bool = False
+    draft: Literal["plan", "carried", "answered"] | None = Field(
+        default=None,
+        description="where a drafted return file takes the column from: the plan's file (`plan`), last month's "
+        "answer or else the plan's value (`carried`), last month's answer only (`answered`); blank when unset",
+    )
     default: str | None = Field(default=None, description="the safe fix for a blank required cell")
     member: bool = Field(default=True, description="holds member data (PHI): never shown in machine output")
     codeset: str | None = None
