@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-from calaimfiles.commands import build, calendar, convert, diff, fix, rules, schemas, validate
+from calaimfiles.commands import build, calendar, common, config, convert, diff, fix, rules, schemas, validate
 
 app = typer.Typer(
     name="calaimfiles",
@@ -22,6 +25,17 @@ app.command(name="diff")(diff.diff_command)
 app.command(name="calendar")(calendar.calendar_command)
 app.command(name="rules")(rules.rules_command)
 app.add_typer(schemas.schemas_app, name="schemas")
+app.add_typer(config.config_app, name="config")
+
+
+@app.callback()
+def options(
+    config_file: Annotated[Path | None, typer.Option(
+        "--config", metavar="FILE", help="The configuration file (default: ./calaimfiles.toml, "
+        "\\[tool.calaimfiles] in ./pyproject.toml, then ~/.config/calaimfiles/calaimfiles.toml).")] = None,
+) -> None:
+    """Check, fix and exchange CalAIM ECM and Community Supports data files (MIF, RTF, OTF, CSASF, CSPRTF)."""
+    common.use_config(config_file)
 
 def main() -> None:
     app()

@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from calaimfiles.config import Config, ConfigError, load_config
 from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, all_layouts, plan_names
 from calaimfiles.validate import InputError, today_in_california
 from calaimfiles.writing.output import OutputError
@@ -27,14 +28,34 @@ def _layout_name(value: str | None) -> str | None:
     return value
 
 
+_config_file: list[Path | None] = [None]  # set once per run by the app's --config option
+
+
+def use_config(path: Path | None) -> None:
+    _config_file[0] = path
+
+
+def current_config() -> Config:
+    """The configuration in force for this run (exit 2 with one line when it cannot be read)."""
+    try:
+        return load_config(_config_file[0])
+    except ConfigError as error:
+        fail(str(error))
+
+
 def _plan(value: str | None) -> str | None:
-    """Load the whole profile now, so a bad one ends the run before any file is read."""
-    if value is not None:
-        try:
-            all_layouts(value)
-        except ProfileError as error:
-            fail(str(error))
-    return value
+    """A plan's profile: shipped with calaimfiles, registered in the configuration's [plans], or a file. Loaded
+    whole now, so a bad one ends the run before any file is read."""
+    if value is None:
+        return None
+    registered = None if value.lower().endswith(".toml") or value in plan_names() else (
+        current_config().plan_file(value))
+    resolved = str(registered) if registered is not None else value
+    try:
+        all_layouts(resolved)
+    except ProfileError as error:
+        fail(str(error))
+    return resolved
 
 
 Force = Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")]
