@@ -4,7 +4,8 @@
 else `calaimfiles.toml` in the user's configuration folder (`$XDG_CONFIG_HOME/calaimfiles/`, by default
 `~/.config/calaimfiles/`); `--config FILE` names one explicitly. Today it registers the user's own plan
 profiles (`[plans] myplan = "profiles/myplan.toml"`, relative to the configuration file); the sFTP profiles
-of `[profiles.NAME]` will be read from the same file.
+of `[profiles.NAME]` will be read from the same file, and `[provider] phone = "9165550100"` gives the provider
+phone a drafted RTF needs (the MIF does not carry it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class Config:
             return None
         path = Path(os.path.expanduser(str(plans[name])))
         return path if path.is_absolute() or self.source is None else self.source.parent / path
+
+    @property
+    def provider(self) -> dict[str, Any]:
+        """`[provider]`: facts about the provider the plan's files do not carry (its phone number, say)."""
+        table = self.data.get("provider", {})
+        return table if isinstance(table, dict) else {}
 
     def shown(self) -> dict[str, Any]:
         """The configuration with every secret-looking value masked, for `calaimfiles config show`."""

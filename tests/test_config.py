@@ -76,3 +76,18 @@ def test_a_plan_registered_in_the_config_is_used_by_name(tmp_path: Path, home: P
     assert unknown.exit_code == 2 and "unknown plan 'nope'" in unknown.stderr
     missing = CliRunner().invoke(app, ["--config", str(tmp_path / "missing.toml"), "config", "show"])
     assert missing.exit_code == 2 and missing.stderr.count("\n") == 1
+
+
+def test_build_takes_the_provider_phone_from_the_config(tmp_path: Path, home: Path) -> None:
+    mif = Path(__file__).resolve().parents[1] / "examples" / "mif_clean.xlsx"
+    config = tmp_path / "calaimfiles.toml"
+    config.write_text('[provider]\nphone = "(916) 555-0199"\n', encoding="utf-8")
+    draft = tmp_path / "rtf.xlsx"
+    result = CliRunner().invoke(app, ["--config", str(config), "build", "rtf", "--from", str(mif),
+                                      "--as-of", "2026-11-05", "-o", str(draft)])
+    assert result.exit_code == 0, result.stderr
+    assert "ECM Provider Phone Number" not in result.stdout  # filled, so not left for the provider
+    config.write_text('[provider]\nphone = "555"\n', encoding="utf-8")
+    bad = CliRunner().invoke(app, ["--config", str(config), "build", "rtf", "--from", str(mif), "-o",
+                                   str(tmp_path / "other.xlsx")])
+    assert bad.exit_code == 2 and "[provider] phone in" in bad.stderr

@@ -15,7 +15,16 @@ from typing import Annotated, Any
 import typer
 
 from calaimfiles.building import Draft, build_csprtf, build_rtf, group_findings, most_common, period_tag, row_ranges
-from calaimfiles.commands.common import AsOf, Force, Plan, as_of_day, fail, one_line_errors, parse_month
+from calaimfiles.commands.common import (
+    AsOf,
+    Force,
+    Plan,
+    as_of_day,
+    current_config,
+    fail,
+    one_line_errors,
+    parse_month,
+)
 from calaimfiles.layouts import load_layout
 from calaimfiles.rules.fields import parse_phone
 from calaimfiles.validate import ValidationRequest, read_tables, today_in_california, validate_file
@@ -53,7 +62,8 @@ def rtf_command(
     source: Annotated[Path, typer.Option("--from", help="The plan's MIF for the month.", show_default=False)],
     previous: Annotated[Path | None, typer.Option(help="Last month's RTF, whose answers are carried forward.")] = None,
     provider_phone: Annotated[str | None, typer.Option(
-        help="The ECM provider's phone number (default: the one on the previous RTF).")] = None,
+        help="The ECM provider's phone number (default: `phone` under [provider] in the configuration file, "
+             "else the one on the previous RTF).")] = None,
     as_of: AsOf = None,
     output: Output = None,
     force: Force = False,
@@ -62,10 +72,13 @@ def rtf_command(
     """Draft the RTF: every MIF member not termed, with last month's answers carried forward by CIN."""
     day = as_of_day(as_of)
     phone = None
-    if provider_phone is not None:
-        phone = parse_phone(provider_phone).value
+    config = current_config()
+    given, where = (provider_phone, "--provider-phone") if provider_phone is not None else (
+        config.provider.get("phone"), f"[provider] phone in {config.source}")
+    if given is not None:
+        phone = parse_phone(given).value
         if phone is None:
-            fail(f"--provider-phone {provider_phone!r} is not a 10-digit phone number")
+            fail(f"{where} {given!r} is not a 10-digit phone number")
     draft = build_rtf(_records(source, day, plan, "MIF"), _records(previous, day, plan, "RTF") if previous else [],
                       production_date=day, provider_phone=phone, plan=plan)
     target = output or source.with_name(f"rtf_{period_tag(draft.reporting_period)}.xlsx")
