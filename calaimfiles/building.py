@@ -17,7 +17,7 @@ from typing import Any
 
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.layouts import Layout, load_layout
-from calaimfiles.writing.layout_workbook import allowed_values
+from calaimfiles.layouts.describe import allowed_values
 
 Record = Mapping[str, Any]
 

@@ -26,9 +26,7 @@ from calaimfiles.commands.common import (
     parse_month,
 )
 from calaimfiles.layouts import load_layout
-from calaimfiles.rules.fields import parse_phone
 from calaimfiles.validate import ValidationRequest, read_tables, today_in_california, validate_file
-from calaimfiles.writing.layout_workbook import write_layout_workbook
 from calaimfiles.writing.output import atomic_output, check_destination
 
 build_app = typer.Typer(help="Draft return files from the plan's files, or blank templates.", no_args_is_help=True)
@@ -70,6 +68,8 @@ def rtf_command(
     plan: Plan = None,
 ) -> None:
     """Draft the RTF: every MIF member not termed, with last month's answers carried forward by CIN."""
+    from calaimfiles.rules.fields import parse_phone  # the rules bring pandas: imported only when needed
+
     day = as_of_day(as_of)
     phone = None
     config = current_config()
@@ -158,6 +158,8 @@ def _write(target: Path, force: bool, layout_name: str, rows: list[dict[str, Any
     layout = load_layout(layout_name, plan)
     with one_line_errors(target):
         destination = check_destination(target, force)
+        from calaimfiles.writing.layout_workbook import write_layout_workbook  # openpyxl: only when writing
+
         with atomic_output(destination) as partial:
             write_layout_workbook(partial, layout, rows, instructions=instructions)
     typer.echo(f"Wrote {destination}: {layout_name}, {_count(len(rows), 'row')}" + (f" ({note})" if note else ""))

@@ -16,18 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from calaimfiles.commands.common import Force, LayoutName, Plan, ShowValues, fail, one_line_errors, report_console
 from calaimfiles.converting import portable
-from calaimfiles.diffing import Change, FileDiff, check_room_and_board, diff_tables, in_month_order, reporting_month
 from calaimfiles.findings import Finding
 from calaimfiles.layouts import Column, FieldType, Layout
-from calaimfiles.rules.table import Table
 from calaimfiles.validate import ValidationRequest, read_tables
 from calaimfiles.writing.output import OutputError, atomic_output, check_destination, default_output
+
+if TYPE_CHECKING:  # the rules bring pandas: imported where used, so every other command starts quickly
+    from calaimfiles.diffing import Change, FileDiff
+    from calaimfiles.rules.table import Table
 
 ROOM_AND_BOARD_LAYOUT = "CSPRTF"
 
@@ -45,6 +47,8 @@ class _File:
 
     @property
     def month(self) -> dt.date | None:
+        from calaimfiles.diffing import reporting_month
+
         return reporting_month(self.table)
 
 
@@ -105,6 +109,8 @@ def diff_command(
 
 
 def _compare(paths: list[Path], layout: str | None, plan: str | None) -> _Report:
+    from calaimfiles.diffing import check_room_and_board, diff_tables, in_month_order
+
     files = [_read(path, layout, plan) for path in paths]
     first = files[0]
     for file in files[1:]:

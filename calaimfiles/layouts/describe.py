@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from calaimfiles.layouts.model import Condition, Layout
+from calaimfiles.layouts.model import Column, Condition, FieldType, Layout
 
 
 def code_names(layout: Layout, column_id: str, roles: Sequence[str] = (), flag: str | None = None) -> list[str]:
@@ -30,3 +30,12 @@ def explain_conditions(layout: Layout, conditions: Sequence[Condition]) -> str:
                 shown = list(clause.equals)
             parts.append(f"{name} {'is not' if clause.negate else 'is'} {' or '.join(shown)}")
     return " and ".join(parts)
+
+
+def allowed_values(layout: Layout, column: Column) -> tuple[str, ...]:
+    """The values a drop-down offers: Y/N, or the codes as written back (labels and short forms are accepted too)."""
+    if column.type is FieldType.YES_NO:
+        return ("Y", "N")
+    if column.codeset is not None:
+        return tuple(v.code for v in layout.codesets[column.codeset].values)
+    return ()

@@ -15,7 +15,7 @@ from typing import Any
 import calaimfiles
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.report import Run
-from calaimfiles.rules.registry import all_rules  # not calaimfiles.rules: that brings pandas at start-up
+from calaimfiles.rules.registry import all_rules
 from calaimfiles.validate import SheetResult
 
 SARIF_VERSION = "2.1.0"

@@ -52,7 +52,26 @@ def register(
     return rule
 
 
+def declare_all() -> None:
+    """Import every rule module once: each declares its codes and table checks as it is imported."""
+    from calaimfiles.rules import (  # noqa: F401
+        columns,
+        community,
+        crossfile,
+        fields,
+        mif,
+        otf,
+        rtf,
+        structure,
+        table,
+        transitions,
+        windows,
+    )
+
+
 def get_rule(code: str) -> Rule:
+    if code not in _RULES:
+        declare_all()
     try:
         return _RULES[code]
     except KeyError:
@@ -61,7 +80,7 @@ def get_rule(code: str) -> Rule:
 
 def all_rules() -> list[Rule]:
     """Every declared rule, in a stable order: file and column checks, field types, then layout rules."""
-    import calaimfiles.rules  # noqa: F401  (importing the package declares every rule)
+    declare_all()
 
     return sorted(_RULES.values(), key=_sort_key)
 
@@ -105,7 +124,7 @@ def table_check(*layouts: str, needs: tuple[str, ...] = ()) -> Callable[[TableCh
 
 
 def checks_for(table: Table) -> list[TableCheck]:
-    import calaimfiles.rules  # noqa: F401  (importing the package declares every check)
+    declare_all()
 
     name = table.layout.name
     return [

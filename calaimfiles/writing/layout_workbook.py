@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from calaimfiles.layouts import Column, FieldType, Layout
-from calaimfiles.layouts.describe import explain_conditions
+from calaimfiles.layouts.describe import allowed_values, explain_conditions
 
 LISTS_SHEET = "Lists"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -30,7 +30,6 @@ PROMPT_LIMIT = 255  # Excel's limit on a validation's input message
 DATE_FORMAT = "MM/DD/YYYY"
 PERIOD_FORMAT = "MM/YYYY"
 TEXT_FORMAT = "@"
-YES_NO = ("Y", "N")
 
 _MIN_WIDTH, _MAX_WIDTH = 10, 45
 _NUMBER_FORMATS = {
@@ -131,15 +130,6 @@ def _cell_value(column: Column, value: Any) -> Any:
     if column.type in (FieldType.COUNT, FieldType.MINUTES) and isinstance(value, int | float):
         return value
     return str(value)
-
-
-def allowed_values(layout: Layout, column: Column) -> tuple[str, ...]:
-    """The values a drop-down offers: Y/N, or the codes as written back (labels and short forms are accepted too)."""
-    if column.type is FieldType.YES_NO:
-        return YES_NO
-    if column.codeset is not None:
-        return tuple(v.code for v in layout.codesets[column.codeset].values)
-    return ()
 
 
 def _add_drop_downs(book: Workbook, sheet: Worksheet, layout: Layout, last_row: int) -> None:
