@@ -7,9 +7,13 @@ from pathlib import Path
 
 from calaimfiles.reading.header import HeaderMatch
 from calaimfiles.reading.workbook import Sheet
-from calaimfiles.rules.registry import checks_for
+from calaimfiles.rules.registry import checks_for, declare_all
 from calaimfiles.rules.structure import structure_findings
 from calaimfiles.rules.table import Options, Table, build_table
+
+# Whoever imports the engine is about to check a file: load every rule now (validate imports the engine while
+# the sheets are still being read, so this costs no time of its own).
+declare_all()
 
 
 def check_sheet(path: Path, sheet: Sheet, header: HeaderMatch, as_of: dt.date, period: dt.date | None) -> Table:
