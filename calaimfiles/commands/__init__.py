@@ -7,7 +7,21 @@ from typing import Annotated
 
 import typer
 
-from calaimfiles.commands import build, calendar, common, config, convert, diff, fix, rules, schemas, validate
+from calaimfiles.commands import (
+    build,
+    calendar,
+    common,
+    config,
+    convert,
+    diff,
+    download,
+    fix,
+    rules,
+    schemas,
+    sftp,
+    upload,
+    validate,
+)
 
 app = typer.Typer(
     name="calaimfiles",
@@ -16,12 +30,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# In the order of a month's work: check, repair, draft, hand over, compare, plan; then the references.
+# In the order of a month's work: check, repair, draft, hand over, compare, exchange, plan; then the references.
 app.command(name="validate")(validate.validate_command)
 app.command(name="fix")(fix.fix_command)
 app.add_typer(build.build_app, name="build")
 app.command(name="convert")(convert.convert_command)
 app.command(name="diff")(diff.diff_command)
+app.command(name="upload")(upload.upload_command)
+app.command(name="download")(download.download_command)
+app.add_typer(sftp.sftp_app, name="sftp")
 app.command(name="calendar")(calendar.calendar_command)
 app.command(name="rules")(rules.rules_command)
 app.add_typer(schemas.schemas_app, name="schemas")

@@ -43,7 +43,7 @@ def current_config() -> Config:
         fail(str(error))
 
 
-def _plan(value: str | None) -> str | None:
+def resolve_plan(value: str | None) -> str | None:
     """A plan's profile: shipped with calaimfiles, registered in the configuration's [plans], or a file. Loaded
     whole now, so a bad one ends the run before any file is read."""
     if value is None:
@@ -64,11 +64,11 @@ AsOf = Annotated[str | None, typer.Option(
 LayoutName = Annotated[str | None, typer.Option(
     "--layout", callback=_layout_name, help=f"Treat the sheets as this layout: {', '.join(LAYOUT_NAMES)}.")]
 Plan = Annotated[str | None, typer.Option(
-    "--plan", metavar="NAME|FILE.toml", callback=_plan,
+    "--plan", metavar="NAME|FILE.toml", callback=resolve_plan,
     help=f"Read the files as this plan's templates: a profile shipped with calaimfiles ({', '.join(plan_names())}) "
          "or a profile file.")]
 ToPlan = Annotated[str | None, typer.Option(
-    "--to-plan", metavar="NAME|FILE.toml", callback=_plan,
+    "--to-plan", metavar="NAME|FILE.toml", callback=resolve_plan,
     help="Write with this plan's column names (default: those of --plan).")]
 ShowValues = Annotated[bool, typer.Option(
     "--show-values", help="Quote member values even when the output is piped or saved (they are PHI).")]

@@ -1,0 +1,413 @@
+"""Upload, download and host-key trust against a real OpenSSH server on 127.0.0.1 (tests/sshd.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paramiko
+import pytest
+from sshd import SshServer, start_sshd, stop_sshd
+from typer.testing import CliRunner
+
+from calaimfiles.commands import app
+from calaimfiles.transport.hostkeys import fingerprint, known_keys, record
+from calaimfiles.transport.profile import SftpProfile
+from calaimfiles.transport.session import Link, TransportError
+from calaimfiles.transport.upload import send
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+ON_TIME = "2026-11-05"  # the examples report period 10/2026, due 11/05/2026
+LATE = "2026-11-11"
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    try:
+        yield server
+    finally:
+        stop_sshd(server)
+
+
+@pytest.fixture
+def remote(sshd: SshServer) -> SshServer:
+    """The server with empty inbound and outbound folders for each test."""
+    for sub in ("inbound", "outbound"):
+        shutil.rmtree(sshd.root / sub)
+        (sshd.root / sub).mkdir()
+    return sshd
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, remote: SshServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A provider's folder: a configuration file with profile `plan` (and variants), known_hosts trusting the
+    server, and nothing else."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CALAIMFILES_SFTP_PASSWORD", raising=False)
+    (tmp_path / "known_hosts").write_text(remote.known_hosts_line())
+    write_config(tmp_path, remote)
+    return tmp_path
+
+
+def write_config(folder: Path, server: SshServer, port: int | None = None, **overrides: object) -> Path:
+    def table(name: str, key: Path, extra: dict[str, object]) -> str:
+        values: dict[str, object] = {
+            "host": "127.0.0.1", "port": port or server.port, "user": server.user, "key_file": str(key),
+            "known_hosts": "known_hosts", "inbound": str(server.root / "inbound"),
+            "outbound": str(server.root / "outbound"), "plan": "reference", "local_dir": "./calaim",
+            "timeout": 10, "retries": 1, "backoff": 0, **extra,
+        }
+        body = "\n".join(f"{key} = {json.dumps(value)}" for key, value in values.items())
+        return f"[profiles.{name}]\n{body}\n"
+
+    config = folder / "calaimfiles.toml"
+    config.write_text(table("plan", server.user_key, dict(overrides))
+                      + table("readonly", server.readonly_key, {})
+                      + table("stranger", server.stranger_key, {}))
+    return config
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def inbound(server: SshServer) -> list[str]:
+    return sorted(p.name for p in (server.root / "inbound").iterdir())
+
+
+def log_lines(folder: Path) -> list[dict[str, object]]:
+    log = folder / "calaim" / "calaimfiles-uploads.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def profile_of(server: SshServer, known_hosts: Path, **changes: object) -> SftpProfile:
+    values: dict[str, object] = {
+        "name": "plan", "host": "127.0.0.1", "port": server.port, "user": server.user,
+        "key_file": server.user_key, "known_hosts": known_hosts, "inbound": str(server.root / "inbound"),
+        "outbound": str(server.root / "outbound"), "timeout": 10, "retries": 2, "backoff": 0, **changes,
+    }
+    return SftpProfile.model_validate(values)
+
+
+# --- upload -----------------------------------------------------------------------------------------------
+
+
+def test_clean_upload_lands_whole_and_is_logged(workdir: Path, remote: SshServer) -> None:
+    source = EXAMPLES / "rtf_clean.xlsx"
+    before = source.read_bytes()
+    code, out, err = run("upload", source, "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 0, err
+    assert "uploaded" in out
+    assert inbound(remote) == ["rtf_clean.xlsx"]  # and no temporary file left beside it
+    assert (remote.root / "inbound" / "rtf_clean.xlsx").read_bytes() == before == source.read_bytes()
+    [entry] = log_lines(workdir)
+    import hashlib
+
+    assert entry["result"] == "uploaded"
+    assert entry["sha256"] == hashlib.sha256(before).hexdigest()
+    assert entry["size"] == len(before)
+    assert entry["remote"] == f"{remote.root}/inbound/rtf_clean.xlsx"
+    assert os.stat(workdir / "calaim" / "calaimfiles-uploads.jsonl").st_mode & 0o777 == 0o600
+
+
+def test_existing_remote_file_needs_replace(workdir: Path, remote: SshServer, tmp_path: Path) -> None:
+    (remote.root / "inbound" / "rtf_clean.xlsx").write_bytes(b"last week's upload")
+    code, out, _ = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 1
+    assert "already there; --replace overwrites it" in out
+    assert (remote.root / "inbound" / "rtf_clean.xlsx").read_bytes() == b"last week's upload"
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME, "--replace")
+    assert code == 0, err
+    assert (remote.root / "inbound" / "rtf_clean.xlsx").read_bytes() == (EXAMPLES / "rtf_clean.xlsx").read_bytes()
+    assert [e["result"] for e in log_lines(workdir)] == ["refused", "uploaded"]
+
+
+def test_late_file_is_refused_naming_the_next_window(workdir: Path, remote: SshServer) -> None:
+    code, out, _ = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", LATE)
+    assert code == 1
+    assert "outside its submission window" in out
+    assert "closed on 11/10/2026" in out and "11/2026 file, due 12/05/2026" in out
+    assert inbound(remote) == []
+    assert [e["result"] for e in log_lines(workdir)] == ["refused"]
+
+
+def test_force_sends_a_late_file_and_says_so(workdir: Path, remote: SshServer) -> None:
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", LATE, "--force")
+    assert code == 0
+    assert "sending despite outside its submission window" in err and "(--force)" in err
+    assert inbound(remote) == ["rtf_clean.xlsx"]
+    [entry] = log_lines(workdir)
+    assert entry["forced"] is True and "forced over" in str(entry["reason"])
+
+
+def test_file_with_errors_is_refused(workdir: Path, remote: SshServer) -> None:
+    code, out, err = run("upload", EXAMPLES / "rtf_mistakes.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 1
+    assert "refused" in out and "errors (first:" in out
+    assert "calaimfiles validate FILE" in err
+    assert inbound(remote) == []
+
+
+def test_dry_run_sends_and_logs_nothing(workdir: Path, remote: SshServer) -> None:
+    code, out, _ = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME, "--dry-run")
+    assert code == 0
+    assert f"would upload {EXAMPLES / 'rtf_clean.xlsx'}" in out and "and create 127.0.0.1" not in out
+    assert "and create [127.0.0.1]" in out
+    assert inbound(remote) == []
+    assert log_lines(workdir) == []
+
+
+def test_permission_denied_on_the_remote_folder(workdir: Path, remote: SshServer) -> None:
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "readonly", "--as-of", ON_TIME)
+    assert code == 2
+    assert "permission denied" in one_line(err)
+    assert inbound(remote) == []
+    assert [e["result"] for e in log_lines(workdir)] == ["failed"]
+
+
+def test_changed_host_key_is_refused_with_both_fingerprints(workdir: Path, remote: SshServer) -> None:
+    impostor = paramiko.Ed25519Key.from_private_key_file(str(remote.user_key))  # any other ed25519 key
+    (workdir / "known_hosts").write_text(f"[127.0.0.1]:{remote.port} ssh-ed25519 {impostor.get_base64()}\n")
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 2
+    line = one_line(err)
+    server_key = paramiko.Ed25519Key.from_private_key_file(str(remote.host_key))
+    assert "HAS CHANGED" in line and fingerprint(impostor) in line and fingerprint(server_key) in line
+    assert inbound(remote) == []
+
+
+def test_unknown_host_then_trust_then_upload(workdir: Path, remote: SshServer) -> None:
+    (workdir / "known_hosts").unlink()
+    server_key = paramiko.Ed25519Key.from_private_key_file(str(remote.host_key))
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 2
+    assert "is not in" in one_line(err) and fingerprint(server_key) in err and "sftp trust" in err
+
+    code, out, err = run("sftp", "trust", "--profile", "plan")  # no terminal, no --fingerprint: nothing recorded
+    assert code == 2 and fingerprint(server_key) in out and "not recorded" in one_line(err)
+    code, _, err = run("sftp", "trust", "--profile", "plan", "--fingerprint", "SHA256:somethingelse")
+    assert code == 2 and "not recorded" in one_line(err)
+    assert not (workdir / "known_hosts").exists()
+
+    code, out, _ = run("sftp", "trust", "--profile", "plan", "--fingerprint", fingerprint(server_key))
+    assert code == 0 and "recorded" in out
+    assert (workdir / "known_hosts").read_text().startswith(f"[127.0.0.1]:{remote.port} ssh-ed25519 ")
+    code, out, _ = run("sftp", "trust", "--profile", "plan")
+    assert code == 0 and "already trusted" in out
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 0, err
+
+
+def test_bad_credentials(workdir: Path, remote: SshServer) -> None:
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "stranger", "--as-of", ON_TIME)
+    assert code == 2
+    assert "refused the login" in one_line(err)
+    assert inbound(remote) == []
+
+
+def test_missing_key_file_and_missing_profile(workdir: Path, remote: SshServer) -> None:
+    write_config(workdir, remote, key_file=str(workdir / "nope"))
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 2 and "does not exist" in one_line(err)
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "elsewhere")
+    assert code == 2 and "no sFTP profile 'elsewhere'" in one_line(err)
+
+
+def test_nobody_listening_is_retried_then_reported(workdir: Path, remote: SshServer) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    write_config(workdir, remote, port=closed_port, retries=2)
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert sum("trying again" in line for line in lines) == 2
+    assert "connection refused" in lines[-1]
+
+
+def test_password_in_the_configuration_is_refused(workdir: Path, remote: SshServer) -> None:
+    write_config(workdir, remote, password="hunter2")
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan")
+    assert code == 2
+    assert "passwords do not belong in a file" in one_line(err) and "hunter2" not in err
+    code, out, _ = run("config", "show")
+    assert "hunter2" not in out and "***" in out
+
+
+# --- a connection killed in the middle of a transfer ---------------------------------------------------------
+
+
+def _big_file(folder: Path) -> Path:
+    path = folder / "big.xlsx"
+    path.write_bytes(os.urandom(8 << 20))
+    return path
+
+
+def test_killed_mid_transfer_leaves_no_file_then_the_retry_succeeds(remote: SshServer, tmp_path: Path) -> None:
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(remote.known_hosts_line())
+    source = _big_file(tmp_path)
+    seen_during_transfer: list[list[str]] = []
+    killed: list[int] = []
+
+    def cut_once(done: int, total: int) -> None:
+        if not killed and done > total // 4:
+            seen_during_transfer.append(inbound(remote))
+            killed.extend(remote.sessions())
+            remote.drop_connections()
+
+    retries: list[str] = []
+    with Link(profile_of(remote, known_hosts), on_retry=lambda error, pause: retries.append(str(error))) as link:
+        link.run(lambda sftp: send(sftp, link.profile, source, progress=cut_once), "big.xlsx")
+    assert killed, "the transfer ended before the connection could be cut"
+    assert seen_during_transfer == [[".big.xlsx.part"]]  # the plan never sees the final name early
+    assert len(retries) == 1 and "broke off" in retries[0]
+    assert inbound(remote) == ["big.xlsx"]
+    assert (remote.root / "inbound" / "big.xlsx").read_bytes() == source.read_bytes()
+
+
+def test_killed_mid_transfer_without_retries_fails_cleanly(remote: SshServer, tmp_path: Path) -> None:
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(remote.known_hosts_line())
+    source = _big_file(tmp_path)
+
+    def cut(done: int, total: int) -> None:
+        if done > total // 4:
+            remote.drop_connections()
+
+    with Link(profile_of(remote, known_hosts, retries=0)) as link, pytest.raises(TransportError) as failure:
+        link.run(lambda sftp: send(sftp, link.profile, source, progress=cut), "big.xlsx")
+    assert failure.value.transient
+    assert "big.xlsx" not in inbound(remote)
+
+
+def test_a_real_run_killed_mid_transfer_is_retried(workdir: Path, remote: SshServer) -> None:
+    """The command itself, in its own process, with the server cutting its connection as the file arrives."""
+    source = _big_file(workdir)
+    stop = threading.Event()
+    cuts: list[int] = []
+
+    def cut_when_partial_appears() -> None:
+        partial = remote.root / "inbound" / ".big.xlsx.part"
+        while not stop.is_set() and not cuts:
+            if partial.exists() and partial.stat().st_size > 0:
+                cuts.extend(remote.sessions())
+                remote.drop_connections()
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=cut_when_partial_appears)
+    watcher.start()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "calaimfiles", "upload", str(source), "--profile", "plan", "--force", "--quiet"],
+            cwd=workdir, capture_output=True, text=True, timeout=120)
+    finally:
+        stop.set()
+        watcher.join()
+    if not cuts:
+        pytest.skip("the upload finished before the watcher could cut it")
+    assert result.returncode == 0, result.stderr
+    assert "trying again" in result.stderr
+    assert inbound(remote) == ["big.xlsx"]
+    assert (remote.root / "inbound" / "big.xlsx").read_bytes() == source.read_bytes()
+
+
+# --- download -----------------------------------------------------------------------------------------------
+
+
+def _drop(server: SshServer, name: str, data: bytes, mtime: float | None = None) -> Path:
+    path = server.root / "outbound" / name
+    path.write_bytes(data)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_download_fetches_new_files_once_and_checks_them(workdir: Path, remote: SshServer) -> None:
+    mif = (EXAMPLES / "mif_clean.xlsx").read_bytes()
+    _drop(remote, "mif_clean.xlsx", mif)
+    _drop(remote, ".hidden", b"x")
+    _drop(remote, "next.xlsx.part", b"half a file")
+    code, out, err = run("download", "--profile", "plan", "--as-of", "2026-10-20")
+    assert code == 0, err
+    local = workdir / "calaim" / "mif_clean.xlsx"
+    assert local.read_bytes() == mif
+    assert os.stat(local).st_mode & 0o777 == 0o600
+    assert "MIF, sheet" in out and "no problems" in out
+    assert sorted(p.name for p in (workdir / "calaim").iterdir()) == [".calaimfiles-downloads.json", "mif_clean.xlsx"]
+
+    code, out, _ = run("download", "--profile", "plan")
+    assert code == 0 and "nothing new" in out
+
+
+def test_download_never_overwrites_a_different_local_file(workdir: Path, remote: SshServer) -> None:
+    (workdir / "calaim").mkdir()
+    mine = workdir / "calaim" / "mif_clean.xlsx"
+    mine.write_bytes(b"my own notes")
+    _drop(remote, "mif_clean.xlsx", (EXAMPLES / "mif_clean.xlsx").read_bytes())
+    code, out, _ = run("download", "--profile", "plan", "--as-of", "2026-10-20")
+    assert code == 0
+    assert mine.read_bytes() == b"my own notes"
+    assert (workdir / "calaim" / "mif_clean (2).xlsx").read_bytes() == (EXAMPLES / "mif_clean.xlsx").read_bytes()
+    assert "differs and was kept" in out
+
+
+def test_download_fetches_a_file_sent_again_with_new_content(workdir: Path, remote: SshServer) -> None:
+    _drop(remote, "csasf.xlsx", (EXAMPLES / "csasf_clean.xlsx").read_bytes(), mtime=1_790_000_000)
+    assert run("download", "--profile", "plan", "--as-of", "2026-10-20")[0] == 0
+    _drop(remote, "csasf.xlsx", (EXAMPLES / "csasf_mistakes.xlsx").read_bytes(), mtime=1_790_100_000)
+    code, out, _ = run("download", "--profile", "plan", "--as-of", "2026-10-20")
+    assert code == 1  # the corrected file has errors of its own
+    assert "CSASF, sheet" in out and "errors" in out
+    folder = workdir / "calaim"
+    assert (folder / "csasf.xlsx").read_bytes() == (EXAMPLES / "csasf_clean.xlsx").read_bytes()
+    assert (folder / "csasf (2).xlsx").read_bytes() == (EXAMPLES / "csasf_mistakes.xlsx").read_bytes()
+
+
+def test_download_dry_run_and_missing_outbound(workdir: Path, remote: SshServer) -> None:
+    _drop(remote, "mif.xlsx", b"anything")
+    code, out, _ = run("download", "--profile", "plan", "--dry-run")
+    assert code == 0 and "would fetch mif.xlsx" in out
+    assert not (workdir / "calaim" / "mif.xlsx").exists()
+    write_config(workdir, remote, outbound=str(remote.root / "nowhere"))
+    code, _, err = run("download", "--profile", "plan")
+    assert code == 2 and "does not exist" in one_line(err)
+
+
+# --- known_hosts ---------------------------------------------------------------------------------------------
+
+
+def test_record_replaces_only_the_entry_of_that_host(tmp_path: Path, remote: SshServer) -> None:
+    known_hosts = tmp_path / "known_hosts"
+    other = paramiko.Ed25519Key.from_private_key_file(str(remote.user_key))
+    server_key = paramiko.Ed25519Key.from_private_key_file(str(remote.host_key))
+    hashed = paramiko.HostKeys.hash_host("[127.0.0.1]:2222")
+    known_hosts.write_text(f"# my hosts\nexample.org ssh-ed25519 {other.get_base64()}\n"
+                           f"{hashed} ssh-ed25519 {other.get_base64()}\n")
+    assert known_keys(known_hosts, "[127.0.0.1]:2222")[0].asbytes() == other.asbytes()
+    assert record(known_hosts, "[127.0.0.1]:2222", server_key) is True
+    text = known_hosts.read_text()
+    assert text.startswith("# my hosts\nexample.org ssh-ed25519 ")
+    assert hashed not in text
+    assert [k.asbytes() for k in known_keys(known_hosts, "[127.0.0.1]:2222")] == [server_key.asbytes()]
+    assert record(tmp_path / "new" / "known_hosts", "sftp.plan.example", server_key) is False
+    assert os.stat(tmp_path / "new" / "known_hosts").st_mode & 0o777 == 0o600
