@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from calaimfiles.commands import app
-from calaimfiles.commands.progress import FileProgress
+from calaimfiles.commands.progress import FileProgress, TransferProgress
 
 AS_OF = "2026-03-10"
 FILES = [Path("march/rtf_a.xlsx"), Path("march/rtf_[b].xlsx")]
@@ -105,3 +105,28 @@ def test_validate_adds_nothing_when_not_on_a_terminal(tmp_path: Path) -> None:
         assert plain.stderr == quiet.stderr == ""
         assert plain.stdout == quiet.stdout
         assert "\x1b[" not in plain.stdout
+
+
+def test_transfer_bar_follows_the_bytes_of_each_file() -> None:
+    console, screen = terminal_console()
+    with TransferProgress("sending", console=console) as progress:
+        follow = progress.file("rtf_[b].xlsx", 2 << 20)
+        assert follow is not None
+        follow(1 << 20, 2 << 20)
+        progress.say("uploaded rtf_[b].xlsx")
+        halfway = screen.getvalue()
+        follow(2 << 20, 2 << 20)
+    assert "rtf_[b].xlsx" in halfway and "1.0/2.1 MB" in halfway
+    assert "uploaded rtf_[b].xlsx\n" in screen.getvalue()
+
+
+def test_transfer_bar_stays_silent_when_quiet_or_piped(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    console, screen = terminal_console()
+    with TransferProgress("sending", console=console, quiet=True) as progress:
+        assert progress.file("rtf.xlsx", 100) is None
+        progress.say("uploaded rtf.xlsx")
+    with TransferProgress("sending", console=Console(file=io.StringIO())) as progress:  # not a terminal
+        assert progress.file("rtf.xlsx", 100) is None
+    assert screen.getvalue() == ""
+    assert capsys.readouterr().out == "uploaded rtf.xlsx\n"

@@ -411,3 +411,29 @@ def test_record_replaces_only_the_entry_of_that_host(tmp_path: Path, remote: Ssh
     assert [k.asbytes() for k in known_keys(known_hosts, "[127.0.0.1]:2222")] == [server_key.asbytes()]
     assert record(tmp_path / "new" / "known_hosts", "sftp.plan.example", server_key) is False
     assert os.stat(tmp_path / "new" / "known_hosts").st_mode & 0o777 == 0o600
+
+
+def test_key_passphrase_comes_from_the_environment(workdir: Path, remote: SshServer,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = workdir / "locked_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "open sesame", "-f", str(locked)], check=True)
+    authorized = remote.folder / "authorized_keys"
+    original = authorized.read_text()
+    authorized.write_text(original + Path(f"{locked}.pub").read_text())
+    try:
+        write_config(workdir, remote, key_file=str(locked))
+        monkeypatch.delenv("CALAIMFILES_KEY_PASSPHRASE", raising=False)
+        code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+        assert code == 2 and "protected by a passphrase" in one_line(err)
+        monkeypatch.setenv("CALAIMFILES_KEY_PASSPHRASE", "open sesame")
+        code, out, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+        assert code == 0, err
+        assert "open sesame" not in out + err
+        assert "open sesame" not in (workdir / "calaim" / "calaimfiles-uploads.jsonl").read_text()
+    finally:
+        authorized.write_text(original)
+
+
+def test_ask_password_needs_a_terminal(workdir: Path, remote: SshServer) -> None:
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--ask-password")
+    assert code == 2 and "set CALAIMFILES_SFTP_PASSWORD" in one_line(err)

@@ -98,7 +98,7 @@ class TransferProgress:
         for task in bar.task_ids:
             bar.remove_task(task)
         task = bar.add_task(name, total=size)
-        return lambda done, total: bar.update(task, completed=done, total=total or size)
+        return lambda done, total: bar.update(task, completed=done, total=total or size, refresh=True)
 
     def say(self, line: str, *, err: bool = False) -> None:
         """One line, above the bar while it shows."""

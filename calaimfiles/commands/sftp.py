@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # paramiko loads only when a command talks to a server
 
 ProfileName = Annotated[str, typer.Option(
     "--profile", "-p", metavar="NAME", show_default=False,
-    help="The sFTP profile: [profiles.NAME] in the configuration file (see: calaimfiles config show).")]
+    help="The sFTP profile: \\[profiles.NAME] in the configuration file (see: calaimfiles config show).")]
 AskPassword = Annotated[bool, typer.Option(
     "--ask-password", help=f"Ask for the login password (or set {PASSWORD_VARIABLE}); it is never an argument.")]
 

@@ -47,7 +47,7 @@ def upload_command(
         if not path.is_file():
             fail(f"{path}: no such file")
     secrets = secrets_for(profile, ask_password)
-    refused = False
+    refused = failed_checks = False
     with TransferProgress("sending", quiet=quiet) as progress, Link(
             profile, secrets, on_retry=lambda error, pause: progress.say(
                 f"calaimfiles: {error}; trying again in {pause:g} s", err=True)) as link:
@@ -60,6 +60,7 @@ def upload_command(
                 progress.say(f"{path}: sending despite {reason} (--force)", err=True)
             if outcome.status in (Status.REFUSED, Status.WOULD_REFUSE):
                 refused = True
+                failed_checks |= outcome.failed_checks
                 for reason in outcome.reasons:
                     progress.say(f"{outcome.status.value} {path}: {reason}")
             elif outcome.status is Status.WOULD_UPLOAD:
@@ -67,6 +68,6 @@ def upload_command(
                 progress.say(f"would upload {path} ({path.stat().st_size:,} bytes) and {verb} {outcome.target}")
             else:
                 progress.say(f"uploaded {path} to {outcome.target}")
-    if refused and not dry_run:
+    if failed_checks:
         typer.echo("calaimfiles validate FILE shows every problem; --force sends a refused file anyway", err=True)
     raise typer.Exit(1 if refused else 0)

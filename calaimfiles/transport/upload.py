@@ -93,6 +93,7 @@ class Outcome:
     reasons: list[str] = field(default_factory=list)
     overridden: list[str] = field(default_factory=list)
     replaced: bool = False
+    failed_checks: bool = False  # refused for its content or window, not for a file already on the server
 
 
 @dataclass
@@ -120,6 +121,7 @@ class UploadJob:
         except InputError as error:  # not a layout calaimfiles knows: nothing to judge it by
             obstacles = [f"not checked ({error})"]
         if obstacles and not self.force:
+            outcome.failed_checks = True
             return self._refused(outcome, obstacles)
         outcome.overridden = obstacles
         if self.dry_run:
