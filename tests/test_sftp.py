@@ -437,3 +437,23 @@ def test_key_passphrase_comes_from_the_environment(workdir: Path, remote: SshSer
 def test_ask_password_needs_a_terminal(workdir: Path, remote: SshServer) -> None:
     code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--ask-password")
     assert code == 2 and "set CALAIMFILES_SFTP_PASSWORD" in one_line(err)
+
+
+def test_trust_asks_and_replaces_a_changed_key_only_on_yes(workdir: Path, remote: SshServer,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from calaimfiles.commands import sftp
+
+    monkeypatch.setattr(sftp, "on_terminal", lambda: True)
+    old = paramiko.Ed25519Key.from_private_key_file(str(remote.user_key))
+    (workdir / "known_hosts").write_text(f"[127.0.0.1]:{remote.port} ssh-ed25519 {old.get_base64()}\n")
+    server_key = paramiko.Ed25519Key.from_private_key_file(str(remote.host_key))
+
+    answered_no = CliRunner().invoke(app, ["sftp", "trust", "--profile", "plan"], input="n\n")
+    assert answered_no.exit_code == 1
+    assert "WARNING" in answered_no.stdout and fingerprint(old) in answered_no.stdout
+    assert [k.asbytes() for k in known_keys(workdir / "known_hosts", f"[127.0.0.1]:{remote.port}")] == [old.asbytes()]
+
+    answered_yes = CliRunner().invoke(app, ["sftp", "trust", "--profile", "plan"], input="y\n")
+    assert answered_yes.exit_code == 0 and "recorded" in answered_yes.stdout
+    assert [k.asbytes() for k in known_keys(workdir / "known_hosts", f"[127.0.0.1]:{remote.port}")] == [
+        server_key.asbytes()]

@@ -31,6 +31,11 @@ AskPassword = Annotated[bool, typer.Option(
 sftp_app = typer.Typer(help="The plan's sFTP server: trust its host key.", no_args_is_help=True)
 
 
+def on_terminal() -> bool:
+    """Whether a person can answer a question (a prompt or a confirmation) on stdin."""
+    return sys.stdin.isatty()
+
+
 def open_profile(name: str) -> SftpProfile:
     try:
         return load_profile(current_config(), name)
@@ -57,11 +62,11 @@ def secrets_for(profile: SftpProfile, ask_password: bool) -> Secrets:
 
     password = os.environ.get(PASSWORD_VARIABLE) or None
     if password is None and ask_password:
-        if not sys.stdin.isatty():
+        if not on_terminal():
             fail(f"--ask-password needs a terminal; in a script set {PASSWORD_VARIABLE} instead")
         password = getpass.getpass(f"Password for {profile.user}@{profile.address}: ")
     passphrase = os.environ.get(PASSPHRASE_VARIABLE) or None
-    if passphrase is None and profile.key_file is not None and profile.key_file.is_file() and sys.stdin.isatty():
+    if passphrase is None and profile.key_file is not None and profile.key_file.is_file() and on_terminal():
         try:
             paramiko.PKey.from_path(profile.key_file)
         except paramiko.PasswordRequiredException:
@@ -101,7 +106,7 @@ def trust_command(
     if expected is not None:
         if expected.strip() != fingerprint(key):
             fail(f"{profile.address} shows {fingerprint(key)}, not {expected.strip()}: not recorded")
-    elif not sys.stdin.isatty():
+    elif not on_terminal():
         fail("not recorded: confirm in a terminal, or pass --fingerprint with the fingerprint the plan gave you")
     elif not typer.confirm(f"Record it in {profile.known_hosts}?", default=False):
         typer.echo("not recorded")
