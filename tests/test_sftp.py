@@ -148,6 +148,13 @@ def test_late_file_is_refused_naming_the_next_window(workdir: Path, remote: SshS
     assert [e["result"] for e in log_lines(workdir)] == ["refused"]
 
 
+def test_a_file_in_its_grace_days_goes_with_a_note(workdir: Path, remote: SshServer) -> None:
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", "2026-11-06")
+    assert code == 0
+    assert "note: after its due day" in err and "accepts it until 11/10/2026" in err
+    assert inbound(remote) == ["rtf_clean.xlsx"]
+
+
 def test_force_sends_a_late_file_and_says_so(workdir: Path, remote: SshServer) -> None:
     code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", LATE, "--force")
     assert code == 0

@@ -58,6 +58,8 @@ def upload_command(
                 outcome = job.run(path)
             for reason in outcome.overridden:
                 progress.say(f"{path}: sending despite {reason} (--force)", err=True)
+            for note in outcome.notes:
+                progress.say(f"{path}: note: {note}", err=True)
             if outcome.status in (Status.REFUSED, Status.WOULD_REFUSE):
                 refused = True
                 failed_checks |= outcome.failed_checks

@@ -27,6 +27,7 @@ from calaimfiles.validate import InputError, SheetResult, ValidationRequest, val
 
 # The findings that mean "not this window" rather than "wrong content" (rules/windows.py registers them).
 WINDOW_CODES = frozenset({"WINDOW-LATE", "PERIOD-FUTURE", "PERIOD-OLD"})
+GRACE_CODE = "WINDOW-GRACE"
 
 Progress = Callable[[int, int], None]
 
@@ -37,11 +38,11 @@ class RemoteExists(TransportError):
 
 @dataclass
 class Readiness:
-    """What validation says about sending one file: its layouts, and the errors that stop the upload."""
+    """What validation says about sending one file: the errors that stop the upload, the warnings that do not."""
 
-    layouts: list[str]
     outside_window: list[Finding] = field(default_factory=list)
     errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -56,6 +57,14 @@ class Readiness:
             reasons.append(f"{len(self.errors)} error{'s' if len(self.errors) > 1 else ''}{more}")
         return reasons
 
+    def notes(self) -> list[str]:
+        """What the sender should know although the file goes: a late-but-accepted file, other warnings."""
+        notes = [f"after its due day: {_where(f)}{f.message}" for f in self.warnings if f.code == GRACE_CODE][:1]
+        others = sum(1 for f in self.warnings if f.code != GRACE_CODE)
+        if others:
+            notes.append(f"{others} warning{'s' if others > 1 else ''} (calaimfiles validate shows them)")
+        return notes
+
 
 def _where(finding: Finding) -> str:
     return f"row {finding.row}: " if finding.row else ""
@@ -64,11 +73,12 @@ def _where(finding: Finding) -> str:
 def readiness(path: Path, request: ValidationRequest) -> Readiness:
     """Validate `path` as `calaimfiles validate` would and sort its errors into window and content ones."""
     results: list[SheetResult] = validate_file(path, request)
-    errors = [f for result in results for f in result.findings if f.severity is Severity.ERROR]
+    findings = [f for result in results for f in result.findings]
+    errors = [f for f in findings if f.severity is Severity.ERROR]
     return Readiness(
-        layouts=[result.layout for result in results],
         outside_window=[f for f in errors if f.code in WINDOW_CODES],
         errors=[f for f in errors if f.code not in WINDOW_CODES],
+        warnings=[f for f in findings if f.severity is Severity.WARNING],
     )
 
 
@@ -92,6 +102,7 @@ class Outcome:
     status: Status
     reasons: list[str] = field(default_factory=list)
     overridden: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     replaced: bool = False
     failed_checks: bool = False  # refused for its content or window, not for a file already on the server
 
@@ -118,6 +129,7 @@ class UploadJob:
         try:
             state = readiness(path, self.request)
             obstacles = state.reasons()
+            outcome.notes = state.notes()
         except InputError as error:  # not a layout calaimfiles knows: nothing to judge it by
             obstacles = [f"not checked ({error})"]
         if obstacles and not self.force:
