@@ -464,3 +464,31 @@ def test_trust_asks_and_replaces_a_changed_key_only_on_yes(workdir: Path, remote
     assert answered_yes.exit_code == 0 and "recorded" in answered_yes.stdout
     assert [k.asbytes() for k in known_keys(workdir / "known_hosts", f"[127.0.0.1]:{remote.port}")] == [
         server_key.asbytes()]
+
+
+# --- profiles ------------------------------------------------------------------------------------------------
+
+
+def test_profile_paths_are_read_from_the_configuration_folder(tmp_path: Path) -> None:
+    from calaimfiles.config import load_config
+    from calaimfiles.transport.profile import load_profile
+
+    (tmp_path / "conf").mkdir()
+    config = tmp_path / "conf" / "calaimfiles.toml"
+    config.write_text('[profiles.p]\nhost = "sftp.plan.example"\nuser = "provider123"\nkey_file = "keys/id"\n'
+                      'inbound = "/inbound"\noutbound = "/outbound"\nlocal_dir = "./calaim"\n')
+    profile = load_profile(load_config(config), "p")
+    assert profile.key_file == tmp_path / "conf" / "keys" / "id"
+    assert profile.local_dir == tmp_path / "conf" / "calaim"
+    assert profile.upload_log == tmp_path / "conf" / "calaim" / "calaimfiles-uploads.jsonl"
+    assert profile.known_hosts == Path.home() / ".ssh" / "known_hosts"
+    assert (profile.port, profile.address) == (22, "sftp.plan.example")
+
+
+def test_a_misspelt_or_missing_profile_key_is_named(workdir: Path, remote: SshServer) -> None:
+    write_config(workdir, remote, hots="sftp.plan.example")
+    code, _, err = run("download", "--profile", "plan")
+    assert code == 2 and "hots: Extra inputs are not permitted" in one_line(err)
+    (workdir / "calaimfiles.toml").write_text('[profiles.plan]\nhost = "h"\nuser = "u"\n')
+    code, _, err = run("download", "--profile", "plan")
+    assert code == 2 and "inbound: Field required" in one_line(err) and "outbound: Field required" in err
