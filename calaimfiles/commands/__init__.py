@@ -55,4 +55,4 @@ def options(
     common.use_config(config_file)
 
 def main() -> None:
-    app()
+    common.run(app)

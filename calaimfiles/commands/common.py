@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -19,6 +19,7 @@ from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, all_layouts, plan_na
 from calaimfiles.validate import InputError, today_in_california
 from calaimfiles.writing.output import OutputError
 
+INTERRUPTED = 130  # the shell's code for a run ended by Ctrl-C (128 + SIGINT)
 PIPE_WIDTH = 140  # rich assumes 80 columns when output is piped; findings read better wider
 
 
@@ -131,3 +132,22 @@ def one_line_errors(subject: Path | str) -> Iterator[None]:
         raise
     except Exception as error:
         fail(f"{subject}: {failure_reason(error)}")
+
+
+def run(app: Callable[[], object]) -> None:
+    """Run the command line. Ctrl-C ends it with one line and exit code 130, never a traceback (typer turns the
+    interrupt into exit code 130 without a word); whatever was being written is removed by `atomic_output` as
+    the interrupt unwinds, so no half-written output is left."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _interrupted()
+    except SystemExit as error:
+        if error.code == INTERRUPTED:
+            _interrupted()
+        raise
+
+
+def _interrupted() -> NoReturn:
+    typer.echo("calaimfiles: interrupted", err=True)
+    raise SystemExit(INTERRUPTED)

@@ -20,6 +20,8 @@ from xml.etree import ElementTree
 
 import python_calamine
 
+from calaimfiles.reading import limits
+
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
 
@@ -56,6 +58,7 @@ class Workbook:
         self.suffix = path.suffix.lower()
         self._cache: dict[str, Sheet] = {}
         self._pending: dict[str, Future[Sheet]] = {}
+        limits.check_limits(path)
         if self.suffix == ".csv":
             self._book = None
             self.sheet_names = [path.stem]

@@ -36,14 +36,28 @@ def check_destination(path: Path, force: bool) -> Path:
 
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed if not."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)  # mkstemp creates it readable and writable by the user only
-    partial = Path(temporary)
+    """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed if not
+    (an exception, or Ctrl-C at any point). The data reaches the disk before the rename, so even a crash leaves
+    either the old file or the whole new one."""
+    partial: Path | None = None
     try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        partial = Path(temporary)
+        os.close(handle)  # mkstemp creates it readable and writable by the user only
         yield partial
         os.chmod(partial, 0o600)
+        _sync(partial)
         os.replace(partial, path)
+        _sync(path.parent)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise
+
+
+def _sync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

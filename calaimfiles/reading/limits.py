@@ -1,0 +1,200 @@
+"""Limits on what calaimfiles agrees to read, checked before any parser sees the file.
+
+The files arrive from many hands, so a hostile or broken file must end in one clear sentence, not in a crash,
+a hang or all the machine's memory. Each limit is far above what a real CalAIM file needs (a 100,000-row RTF is
+about 15 MB packed and 135 MB unpacked) and close to what Excel itself can hold:
+
+- MAX_FILE_BYTES: the file on disk (CSV files are read whole, so this also bounds their memory).
+- MAX_PARTS, MAX_PART_BYTES, MAX_PACKAGE_BYTES: entries in the zip package, the unpacked size of one entry and
+  of all of them, as the zip central directory declares them.
+- MAX_COMPRESSION_RATIO: an entry of more than COMPRESSION_RATIO_FLOOR bytes that unpacks to more than this many
+  times its packed size is a zip bomb (real sheets unpack to about 10 times their packed size).
+- No DOCTYPE or ENTITY declarations in any XML part: Excel never writes them, and entity expansion ("billion
+  laughs") is the classic XML bomb; openpyxl expands entities unless defusedxml is installed.
+- MAX_ROWS, MAX_COLUMNS: Excel's grid (1,048,576 rows, 16,384 columns).
+- MAX_SHEET_CELLS: the rows times columns of a sheet's used range. The reader builds the whole range in memory
+  (about 40 bytes a cell), so one cell far from the others can cost gigabytes: a few stray cells at XFD1048576
+  make a 17-billion-cell range.
+- MAX_CELL_CHARS: Excel's limit on the text of one cell (32,767 characters).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, NoReturn
+
+from calaimfiles.reading import workbook  # which calls check_limits: imported as a module, so either loads first
+
+MAX_FILE_BYTES = 1 << 29  # 512 MiB
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 1 << 31  # 2 GiB
+MAX_PACKAGE_BYTES = 1 << 32  # 4 GiB
+MAX_COMPRESSION_RATIO = 200
+COMPRESSION_RATIO_FLOOR = 1 << 20  # smaller entries may compress any amount: they cannot do harm
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+MAX_SHEET_CELLS = 50_000_000
+MAX_CELL_CHARS = 32_767
+
+_PROLOG_BYTES = 1 << 16  # an XML part's declaration and comments before its first element fit in far less
+_CHUNK = 1 << 24
+
+# The prolog of an XML part: white space, the XML declaration or processing instructions, comments.
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_ROOT = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
+# Rare in real sheets, so cheap to look for: row numbers of six digits or more (rows from 100,000 on) and column
+# letters from CA (column 79) on. Below both, a sheet's range is at most 99,999 rows by 78 columns.
+_HIGH_ROW = re.compile(rb'r="[A-Z]*([0-9]{6,})"')
+_WIDE_COLUMN = re.compile(rb'r="([C-Z][A-Z]|[A-Z]{3,})[0-9]')
+_LOW_ROW_BOUND = 99_999
+_LOW_COLUMN_BOUND = 78
+_LONG_TEXT = re.compile(rb">([^<]{%d,})" % (MAX_CELL_CHARS + 1))
+
+
+def check_limits(path: Path) -> None:
+    """Refuse a file beyond the limits above with a workbook.ReadError; a file that cannot be opened or is not a zip
+    package is left to the reader, which says what is wrong with it."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size > MAX_FILE_BYTES:
+        _refuse(f"the file is {_size(size)}; calaimfiles reads files up to {_size(MAX_FILE_BYTES)}")
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as package:
+            _check_directory(package.infolist())
+            for info in package.infolist():
+                with package.open(info) as stream:
+                    _check_part(info.filename, stream)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError):
+        _refuse("the workbook is damaged: a part of its zip package cannot be unpacked")
+
+
+def _refuse(message: str) -> NoReturn:
+    raise workbook.ReadError(message)
+
+
+def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
+    if len(entries) > MAX_PARTS:
+        _refuse(f"the workbook package has {len(entries):,} parts; calaimfiles reads up to {MAX_PARTS:,}")
+    total = 0
+    for info in entries:
+        if info.file_size > MAX_PART_BYTES:
+            _refuse(f"the workbook part {info.filename} unpacks to {_size(info.file_size)}; calaimfiles "
+                            f"reads parts up to {_size(MAX_PART_BYTES)}")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > COMPRESSION_RATIO_FLOOR and ratio > MAX_COMPRESSION_RATIO:
+            _refuse(f"the workbook part {info.filename} unpacks to {ratio:,.0f} times its packed size "
+                            f"(a zip bomb?); calaimfiles accepts up to {MAX_COMPRESSION_RATIO}")
+        total += info.file_size
+    if total > MAX_PACKAGE_BYTES:
+        _refuse(f"the workbook unpacks to {_size(total)}; calaimfiles reads workbooks up to "
+                        f"{_size(MAX_PACKAGE_BYTES)} unpacked")
+
+
+def _check_part(name: str, stream: IO[bytes]) -> None:
+    """Refuse DTDs in any XML part; then check the grid of a worksheet and the text of worksheets and the
+    shared strings. Parts that are not XML (images, macros) end the check at their first byte."""
+    head = stream.read(_PROLOG_BYTES)
+    root = _root_element(name, head)
+    if root == b"worksheet":
+        bounds = _Bounds(name)
+        for chunk in _whole_tags(head, stream):
+            bounds.add(chunk)
+            _check_text(chunk)
+        bounds.check()
+    elif root == b"sst":
+        for chunk in _whole_tags(head, stream):
+            _check_text(chunk)
+
+
+def _root_element(name: str, head: bytes) -> bytes | None:
+    """The local name of an XML part's first element (None for a part that is not XML); a DOCTYPE or any other
+    declaration before it is refused."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode()
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    position = 0
+    while match := _PROLOG_ITEM.match(head, position):
+        position = match.end()
+    if head.startswith(b"<!", position):
+        _refuse(f"the workbook part {name} declares a DOCTYPE or entities, which Excel never writes; "
+                        "refused (a file built to exhaust memory)")
+    root = _ROOT.match(head, position)
+    if root is None and position >= _PROLOG_BYTES:
+        _refuse(f"the workbook part {name} starts with more than {_size(_PROLOG_BYTES)} of XML prolog; "
+                        "refused")
+    return root.group(1) if root else None
+
+
+def _whole_tags(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    """The part in chunks that end before a `<`, so no tag or text is cut in two."""
+    tail = head
+    while True:
+        chunk = stream.read(_CHUNK)
+        buffer = tail + chunk
+        if not chunk:
+            yield buffer
+            return
+        cut = buffer.rfind(b"<")
+        if cut <= 0:  # one text run fills the whole chunk: hand it on, it is far over the cell limit
+            tail = b""
+            yield buffer
+            continue
+        tail = buffer[cut:]
+        yield buffer[:cut]
+
+
+def _check_text(chunk: bytes) -> None:
+    """A text run of more bytes than the cell limit may still be within it (several bytes a character)."""
+    for match in _LONG_TEXT.finditer(chunk):
+        if len(html.unescape(match.group(1).decode("utf-8", "replace"))) > MAX_CELL_CHARS:
+            _refuse(f"a cell holds more than {MAX_CELL_CHARS:,} characters, Excel's limit; refused")
+
+
+class _Bounds:
+    """The largest row number and column a worksheet's cells and rows name, without reading every cell."""
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.rows = _LOW_ROW_BOUND
+        self.columns = _LOW_COLUMN_BOUND
+
+    def add(self, chunk: bytes) -> None:
+        rows = _HIGH_ROW.findall(chunk)
+        if rows:
+            self.rows = max(self.rows, max(int(row) for row in set(rows)))
+        columns = _WIDE_COLUMN.findall(chunk)
+        if columns:
+            self.columns = max(self.columns, max(_column_number(letters) for letters in set(columns)))
+
+    def check(self) -> None:
+        if self.rows > MAX_ROWS:
+            _refuse(f"the sheet in {self.part} has rows beyond row {MAX_ROWS:,}, Excel's last; refused")
+        if self.columns > MAX_COLUMNS:
+            _refuse(f"the sheet in {self.part} has columns beyond column XFD, Excel's last; refused")
+        if self.rows * self.columns > MAX_SHEET_CELLS:
+            _refuse(f"the sheet in {self.part} spans up to {self.rows:,} rows by {self.columns:,} columns; "
+                            f"calaimfiles reads sheets of up to {MAX_SHEET_CELLS:,} cells (delete stray cells far "
+                            "from the data)")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}".replace(".0 ", " ")
+    return f"{count:,} bytes"
