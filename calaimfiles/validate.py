@@ -9,11 +9,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import multiprocessing
+import os
 import zoneinfo
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from calaimfiles.findings import Finding, Severity, column_number
 from calaimfiles.layouts import LAYOUT_NAMES, all_layouts, load_layout
@@ -21,7 +24,10 @@ from calaimfiles.reading.header import HEADER_SEARCH_ROWS, HeaderMatch, find_hea
 from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Sheet, Workbook
 
 if TYPE_CHECKING:
+    from calaimfiles.rules.crossfile import Pairing, Summary
     from calaimfiles.rules.table import Table
+
+T = TypeVar("T")
 
 CALIFORNIA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
@@ -121,9 +127,13 @@ class CheckedFile:
         results = []
         for table in self.tables:
             findings = [f for f in table.findings if selection.wants(f.code)]
-            findings.sort(key=lambda f: (f.row or 0, column_number(f.cell), f.code))
+            findings.sort(key=_finding_order)
             results.append(SheetResult(self.path, table.layout.name, table.sheet, len(table), findings))
         return results
+
+
+def _finding_order(finding: Finding) -> tuple[int, int, str]:
+    return finding.row or 0, column_number(finding.cell), finding.code
 
 
 def check_file(path: Path, request: ValidationRequest) -> CheckedFile:
@@ -204,10 +214,139 @@ def _layout_list(checked: CheckedFile) -> str:
 
 def cross_check_folder(files: Sequence[CheckedFile]) -> None:
     """Pair the files of one folder as a provider's months and run the checks across each pair; files without a
-    partner stay checked alone (`rules.crossfile.check_folder` says which files go together)."""
+    partner stay checked alone (`rules.crossfile.pair_folder` says which files go together)."""
     from calaimfiles.rules.crossfile import check_folder
 
     check_folder([(file.path.name, table) for file in files for table in file.tables])
+
+
+@dataclass
+class FileOutcome:
+    """One file of a run over many: its results, or the error that kept it from being checked. `summaries` tell
+    which files of its folder it is checked against (`rules.crossfile.pair_folder`)."""
+
+    path: Path
+    results: list[SheetResult]
+    summaries: list[Summary] = field(default_factory=list)
+    error: Exception | None = None
+
+
+def default_jobs() -> int:
+    """Every core this process may use."""
+    counter = getattr(os, "process_cpu_count", os.cpu_count)  # Python 3.13 counts only the cores it may use
+    return max(1, counter() or 1)
+
+
+def validate_files(
+    files: Sequence[Path],
+    request: ValidationRequest,
+    folders: Mapping[Path, Sequence[Path]] | None = None,
+    jobs: int = 1,
+    on_file: Callable[[Path], object] | None = None,
+) -> list[FileOutcome]:
+    """Validate many files: one outcome per file, in the order given, then one for each folder whose checks
+    across files failed. Each file is checked on its own in one of `jobs` processes (`on_file` hears of each, in
+    order); then the files of each folder in `folders` are paired on small summaries, and each return file is
+    read again with its partners for the checks across files: tables never travel between processes, and none
+    is kept meanwhile. The outcomes are the same whatever `jobs` is; an error in one file does not stop the
+    others.
+    """
+    folders = folders or {}
+    in_folder = {file for folder in folders.values() for file in folder}
+    with _pool(jobs, len(files)) as pool:
+        futures = [pool.submit(_check_alone, path, request, path in in_folder) for path in files]
+        outcomes = {}
+        for path, future in zip(files, futures, strict=True):
+            outcomes[path] = future.result()
+            if on_file is not None:
+                on_file(path)
+        failed = []
+        across = [(folder, pool.submit(_check_across, pairings, request))
+                  for folder, pairings in _pairings(folders, outcomes)]
+        for folder, added in across:
+            try:
+                for path, sheet, findings in added.result():
+                    _merge(outcomes[path], sheet, findings, request.selection)
+            except Exception as error:  # the files keep their own results
+                failed.append(FileOutcome(folder, [], error=error))
+    return list(outcomes.values()) + failed
+
+
+@contextlib.contextmanager
+def _pool(jobs: int, tasks: int) -> Iterator[Executor]:
+    """Worker processes, or the calling thread when one would do: a pool costs a start-up per worker."""
+    workers = min(jobs, tasks)
+    if workers <= 1:
+        with _InProcess() as executor:
+            yield executor
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as executor:
+        yield executor
+
+
+class _InProcess(Executor):
+    """An executor that runs each task when it is submitted."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _check_alone(path: Path, request: ValidationRequest, summarize: bool) -> FileOutcome:
+    """Run in a worker: the single-file checks of one file, with the summaries to pair it when asked."""
+    try:
+        checked = check_file(path, request)
+        summaries = _summaries(checked) if summarize else []
+        return FileOutcome(path, checked.results(request.selection), summaries)
+    except Exception as error:  # a bug in one check must not cost the other files' results
+        return FileOutcome(path, [], error=error)
+
+
+def _summaries(checked: CheckedFile) -> list[Summary]:
+    from calaimfiles.rules.crossfile import summarize
+
+    return [summarize(checked.path.name, table) for table in checked.tables]
+
+
+def _pairings(
+    folders: Mapping[Path, Sequence[Path]], outcomes: dict[Path, FileOutcome]
+) -> Iterator[tuple[Path, list[Pairing]]]:
+    """The pairings of each folder, grouped by return file (read once for all of its tables); the answer's
+    summary names its file by path."""
+    from calaimfiles.rules.crossfile import pair_folder
+
+    for folder, files in folders.items():
+        by_name = {path.name: path for path in files if outcomes[path].error is None}
+        grouped: dict[str, list[Pairing]] = {}
+        for pairing in pair_folder([s for path in by_name.values() for s in outcomes[path].summaries]):
+            grouped.setdefault(pairing.answer.file, []).append(pairing)
+        for name, pairings in grouped.items():
+            yield folder, [replace(p, answer=replace(p.answer, file=str(by_name[name]))) for p in pairings]
+
+
+def _check_across(pairings: list[Pairing], request: ValidationRequest) -> list[tuple[Path, str, list[Finding]]]:
+    """Run in a worker: read a return file and its partners (by name, in its folder) again and run the checks
+    across them; the findings these add to each sheet of the return file."""
+    from calaimfiles.rules.crossfile import check_pairing
+
+    answer = Path(pairings[0].answer.file)
+    names = {answer.name: answer} | {
+        s.file: answer.with_name(s.file) for p in pairings for s in (p.plan, *p.otfs) if s is not None}
+    tables = {(name, table.sheet): table for name, path in names.items() for table in read_tables(path, request)}
+    own = {sheet: len(table.findings) for (name, sheet), table in tables.items() if name == answer.name}
+    for pairing in pairings:
+        check_pairing(pairing, lambda s: tables[(Path(s.file).name, s.sheet)])
+    # Reading reports each cell's problems again; only what the checks across files added is new.
+    return [(answer, sheet, tables[(answer.name, sheet)].findings[count:]) for sheet, count in own.items()]
+
+
+def _merge(outcome: FileOutcome, sheet: str, findings: list[Finding], selection: Selection) -> None:
+    """Add the findings across files to the results of one sheet, in the order `CheckedFile.results` gives."""
+    for result in outcome.results:
+        if result.sheet == sheet:
+            result.findings.extend(f for f in findings if selection.wants(f.code))
+            result.findings.sort(key=_finding_order)
 
 
 def read_tables(path: Path, request: ValidationRequest) -> list[Table]:
@@ -261,10 +400,12 @@ def _layout_sheets(book: Workbook, request: ValidationRequest) -> Iterator[tuple
     found = empty = 0
     for name in names:
         sheet = book.sheet(name)
-        if not any(map(any, sheet.rows)):
+        head = sheet.head(HEADER_SEARCH_ROWS)
+        # A sheet whose first rows are blank is read whole to tell whether it is empty; any other is streamed.
+        if not any(map(any, head)) and not any(map(any, sheet.rows)):
             empty += 1
             continue
-        header = find_header(sheet.rows, layouts, name)
+        header = find_header(head, layouts, name)
         if header is not None:
             found += 1
             yield sheet, header

@@ -8,24 +8,24 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from calaimfiles import validate as validation
 from calaimfiles.commands import app
-from calaimfiles.commands import validate as validate_command
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def test_an_internal_error_is_one_line_without_the_exception_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = validate_command.validate_file
+    real = validation.check_file
 
     def broken_on_the_mif(path: Path, request: object) -> object:
         if path.name.startswith("mif"):
             raise ValueError("could not read 'Testperson'")
         return real(path, request)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(validate_command, "validate_file", broken_on_the_mif)
+    monkeypatch.setattr(validation, "check_file", broken_on_the_mif)  # --jobs 1: the patch holds in this process
     monkeypatch.delenv("CALAIMFILES_DEBUG", raising=False)
     result = CliRunner().invoke(app, ["validate", str(EXAMPLES / "mif_clean.xlsx"), str(EXAMPLES / "rtf_clean.xlsx"),
-                                      "--format", "json", "--as-of", "2026-11-05"])
+                                      "--format", "json", "--as-of", "2026-11-05", "--jobs", "1"])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "internal error (ValueError)" in lines[0]
@@ -37,7 +37,7 @@ def test_debug_mode_raises_the_real_error(monkeypatch: pytest.MonkeyPatch) -> No
     def broken(path: Path, request: object) -> object:
         raise ValueError("boom")
 
-    monkeypatch.setattr(validate_command, "validate_file", broken)
+    monkeypatch.setattr(validation, "check_file", broken)
     monkeypatch.setenv("CALAIMFILES_DEBUG", "1")
     result = CliRunner().invoke(app, ["validate", str(EXAMPLES / "mif_clean.xlsx")])
     assert isinstance(result.exception, ValueError)

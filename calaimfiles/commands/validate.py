@@ -29,15 +29,12 @@ from calaimfiles.report.machine import render_github, render_json, render_junit
 from calaimfiles.report.sarif import render_sarif
 from calaimfiles.report.text import render_text
 from calaimfiles.validate import (
-    CheckedFile,
     InputError,
     Selection,
-    SheetResult,
     ValidationRequest,
-    check_file,
     collect_files,
-    cross_check_folder,
-    validate_file,
+    default_jobs,
+    validate_files,
     validate_set,
 )
 from calaimfiles.writing.output import OutputError, atomic_output, check_destination
@@ -92,6 +89,9 @@ def validate_command(
         help="Also write the findings to PATH: .xlsx/.xlsm, a copy of the one input workbook with each finding "
              "marked on its cell; .html, a page to open or share. Give it twice for both.")] = None,
     force: Force = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, show_default="all cores",
+        help="Check this many files at a time, each in its own process (a folder or several files).")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar and no notes such as 'Wrote PATH'; the report and every problem "
                               "are shown as usual.")] = False,
@@ -121,7 +121,7 @@ def validate_command(
         fail(f"{', '.join(map(str, paths))}: no workbooks found")
     reports = report or []
     _check_reports(reports, files, partners, force)
-    _check_all(run, paths, files, request, against, otf or [], quiet)
+    _check_all(run, paths, files, request, against, otf or [], quiet, jobs or default_jobs())
     _render(run, output_format, show_values)
     code = run.exit_code(Severity.WARNING if fail_on is FailOn.warning else Severity.ERROR)
     for destination in reports:
@@ -132,31 +132,26 @@ def validate_command(
 
 def _check_all(
     run: Run, paths: list[Path], files: list[Path], request: ValidationRequest, against: Path | None,
-    otf: list[Path], quiet: bool,
+    otf: list[Path], quiet: bool, jobs: int,
 ) -> None:
     """Check every file once, in order: a file given with partners together with them, the files of a folder
-    kept until they are checked against each other."""
-    folders = {path: collect_files([path]) for path in paths if path.is_dir()}
-    in_folder = {file for folder in folders.values() for file in folder}
-    outcomes: dict[Path, list[SheetResult] | CheckedFile] = {}
+    also against each other."""
     progress = FileProgress(files, quiet=quiet)
-    for path in progress:
-        try:
-            if against or otf:
-                outcomes[path] = validate_set(path, request, against, otf)
-            elif path in in_folder:
-                outcomes[path] = check_file(path, request)
-            else:
-                outcomes[path] = validate_file(path, request)
-        except Exception as error:  # a bug in one check must not cost the other files' results
-            _failed(run, progress.say, path, error)
-    for folder, folder_files in folders.items():
-        try:
-            cross_check_folder([c for f in folder_files if isinstance(c := outcomes.get(f), CheckedFile)])
-        except Exception as error:
-            _failed(run, progress.say, folder, error)
-    for outcome in outcomes.values():
-        run.results.extend(outcome.results(request.selection) if isinstance(outcome, CheckedFile) else outcome)
+    if against or otf:
+        for path in progress:
+            try:
+                run.results.extend(validate_set(path, request, against, otf))
+            except Exception as error:  # reported like any file's failure, naming the partner at fault
+                _failed(run, progress.say, path, error)
+        return
+    ticks = iter(progress)  # the bar moves on as each file's own checks end
+    next(ticks, None)
+    folders = {path: collect_files([path]) for path in paths if path.is_dir()}
+    for outcome in validate_files(files, request, folders, jobs, on_file=lambda _: next(ticks, None)):
+        if outcome.error is not None:
+            _failed(run, progress.say, outcome.path, outcome.error)
+        else:
+            run.results.extend(outcome.results)
 
 
 def _failed(run: Run, say: Callable[[str], None], path: Path, error: Exception) -> None:

@@ -44,19 +44,23 @@ def header_lookup(layout: Layout) -> dict[str, str]:
     return lookup
 
 
-def match_row(layout: Layout, row: Sequence[Any], row_index: int, sheet_name: str = "") -> HeaderMatch:
-    lookup = header_lookup(layout)
+def _labels(row: Sequence[Any]) -> list[tuple[int, str, str]]:
+    """The text cells of a row: (index, text, header key), worked out once for every layout."""
+    return [(index, cell.strip(), header_key(cell)) for index, cell in enumerate(row)
+            if isinstance(cell, str) and cell.strip()]
+
+
+def match_row(
+    layout: Layout, lookup: dict[str, str], labels: list[tuple[int, str, str]], row_index: int, sheet_name: str = ""
+) -> HeaderMatch:
+    """Score one row (its `_labels`) as the header of `layout`, whose `header_lookup` is `lookup`."""
     columns: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
     repeated: list[tuple[int, str]] = []
-    labelled = 0
-    for index, cell in enumerate(row):
-        if not isinstance(cell, str) or not cell.strip():
-            continue
-        labelled += 1
-        column_id = lookup.get(header_key(cell))
+    for index, text, key in labels:
+        column_id = lookup.get(key)
         if column_id is None:
-            unknown.append((index, cell.strip()))
+            unknown.append((index, text))
         elif column_id in columns:
             repeated.append((index, column_id))
         else:
@@ -64,7 +68,7 @@ def match_row(layout: Layout, row: Sequence[Any], row_index: int, sheet_name: st
     matched = len(columns)
     if matched == 0:
         return HeaderMatch(layout, row_index, columns, unknown, repeated, 0.0)
-    precision = matched / labelled
+    precision = matched / len(labels)
     recall = matched / len(layout.columns)
     score = 2 * precision * recall / (precision + recall)
     if sheet_name.strip().casefold() in {n.casefold() for n in layout.sheet_names}:
@@ -77,9 +81,13 @@ def find_header(
 ) -> HeaderMatch | None:
     """The best (row, layout) pair among the first rows, or None when no row looks like a known header."""
     best: HeaderMatch | None = None
+    lookups = [(layout, header_lookup(layout)) for layout in layouts]
     for row_index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        for layout in layouts:
-            candidate = match_row(layout, row, row_index, sheet_name)
+        labels = _labels(row)
+        if len(labels) < MIN_MATCHED_COLUMNS:
+            continue
+        for layout, lookup in lookups:
+            candidate = match_row(layout, lookup, labels, row_index, sheet_name)
             recall = len(candidate.columns) / len(layout.columns)
             if len(candidate.columns) < MIN_MATCHED_COLUMNS or recall < MIN_LAYOUT_COVERAGE:
                 continue

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -40,14 +40,60 @@ class ReadError(Exception):
     """The file cannot be read as a workbook; the message is one plain sentence for the user."""
 
 
-@dataclass
 class Sheet:
-    """One sheet: `rows[0]` is Excel row 1 and `rows[r][0]` is column A. Error cells map (row, col) -> text."""
+    """One sheet, anchored at A1: row 0 is Excel row 1 and column 0 is column A. Error cells map (row, col) ->
+    text.
 
-    name: str
-    rows: list[list[Any]]
-    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
-    hidden: bool = False
+    A large sheet is never held whole as Python lists: the first rows are kept (the header is among them) and
+    `body` streams the rest once, for `build_table` to number as they go by. `rows` reads the whole sheet into
+    lists, for callers that want them; it cannot follow `body`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        rows: list[list[Any]],
+        error_cells: dict[tuple[int, int], str] | None = None,
+        hidden: bool = False,
+        rest: Iterator[list[Any]] | None = None,
+        width: int | None = None,
+    ) -> None:
+        self.name = name
+        self.error_cells = error_cells or {}
+        self.hidden = hidden
+        self.width = max(map(len, rows), default=0) if width is None else width
+        self._first = rows
+        self._rest = rest
+        self._streamed = False
+
+    def head(self, count: int) -> list[list[Any]]:
+        """The first `count` rows (fewer when the sheet is shorter)."""
+        while len(self._first) < count and self._rest is not None:
+            row = next(self._rest, None)
+            if row is None:
+                self._rest = None
+            else:
+                self._first.append(row)
+        return self._first[:count]
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """Every row as a list, read now if still pending."""
+        if self._streamed:
+            raise RuntimeError(f"sheet {self.name!r} was streamed; its rows are gone")
+        if self._rest is not None:
+            self._first.extend(self._rest)
+            self._rest = None
+        return self._first
+
+    def body(self, start: int) -> Iterator[list[Any]]:
+        """The rows from `start` (0-based) to the end, once; pending rows are handed out without being kept."""
+        self._streamed = True
+        rest, self._rest = self._rest, None
+        yield from self._first[start:]
+        if rest is not None:
+            yield from itertools.islice(rest, max(0, start - len(self._first)), None)
+        self._first = self._first[:start]
 
 
 class Workbook:
@@ -103,10 +149,16 @@ class Workbook:
             # The error-cell scan mostly inflates zip data, which runs beside calamine's own read.
             errors = pool.submit(scan_error_cells, self.path, name) if self.is_excel else None
             try:
-                rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                sheet = self._book.get_sheet_by_name(name)  # parsed whole, in Rust; rows become Python lazily
+                first = sheet.iter_rows()
             except Exception as error:
                 raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
-            return Sheet(name, rows, errors.result() if errors else {}, hidden=name in self._hidden)
+            # iter_rows starts at row 1 but at the first used column: put the leading blank columns back.
+            start, end = sheet.start, sheet.end
+            skipped = start[1] if start else 0
+            rows = (([""] * skipped + row for row in first) if skipped else first)
+            return Sheet(name, [], errors.result() if errors else {}, hidden=name in self._hidden, rest=rows,
+                         width=end[1] + 1 if end else 0)
 
 
 def _short(error: Exception) -> str:

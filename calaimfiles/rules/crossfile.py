@@ -8,7 +8,9 @@ only; the CIN travels in `Finding.value`, which renderers leave out unless value
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,9 +125,45 @@ def check_rtf_against_otf(rtf: Table, otfs: Sequence[Table]) -> None:
     _check_counts(rtf, attempts)
 
 
-def check_folder(tables: Sequence[tuple[str, Table]]) -> None:
-    """Pair the tables of a folder's files (name, table) and check each pair. Files go together when they are of
-    the same provider (NPI) and:
+@dataclass(frozen=True)
+class Summary:
+    """What pairing needs to know of one table of a folder's file: small, so it travels between processes
+    where the table would not."""
+
+    file: str
+    sheet: str
+    layout: str
+    provider: object
+    period: pd.Timestamp | None
+    produced: pd.Timestamp
+    last_attempt: pd.Timestamp | None
+
+
+def summarize(file: str, table: Table) -> Summary:
+    def agreed(column_id: str) -> Any:
+        return table.most_common(column_id) if column_id in table.frame else None
+
+    day = agreed("production_date")
+    last = table.frame["attempt_date"].max() if "attempt_date" in table.frame else None
+    return Summary(
+        file, table.sheet, table.layout.name, agreed("provider_npi"), agreed("reporting_period"),
+        pd.Timestamp.min if day is None else day,  # a file without a production date counts as the oldest
+        None if last is None or pd.isna(last) else last,
+    )
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """A return file's table and the tables of the folder it is checked against: the plan's file it answers
+    (MIF or CSASF) and, for an RTF, its outreach trackers."""
+
+    answer: Summary
+    plan: Summary | None
+    otfs: tuple[Summary, ...] = ()
+
+
+def pair_folder(summaries: Sequence[Summary]) -> list[Pairing]:
+    """Pair the tables of a folder's files. Files go together when they are of the same provider (NPI) and:
 
     - an RTF and the MIF of its reporting period (the latest produced, should there be several); when the folder
       holds one RTF and one MIF of the provider, those two, so that a wrong period is reported;
@@ -133,50 +171,53 @@ def check_folder(tables: Sequence[tuple[str, Table]]) -> None:
       folder holds one RTF of the provider, every OTF of the provider;
     - a CSPRTF and the latest CSASF produced on or before the CSPRTF.
     """
+    by_provider: dict[tuple[str, object], list[Summary]] = {}
+    for summary in summaries:
+        by_provider.setdefault((summary.layout, summary.provider), []).append(summary)
 
-    def files(layout: str) -> list[tuple[str, Table]]:
-        return [(name, table) for name, table in tables if table.layout.name == layout]
+    def of_provider(layout: str, other: Summary) -> list[Summary]:
+        return by_provider.get((layout, other.provider), [])
 
-    def of_provider(layout: str, other: Table) -> list[tuple[str, Table]]:
-        return [(name, table) for name, table in files(layout) if _provider(table) == _provider(other)]
-
-    for _, rtf in files("RTF"):
-        month = rtf.most_common("reporting_period")
+    pairings = []
+    for rtf in (s for s in summaries if s.layout == "RTF"):
         alone = len(of_provider("RTF", rtf)) == 1
         mifs = of_provider("MIF", rtf)
-        mif = mifs[0] if alone and len(mifs) == 1 else _latest(
-            [(name, mif) for name, mif in mifs if mif.most_common("reporting_period") == month])
-        if mif is not None:
-            check_rtf_against_mif(rtf, mif[1], mif[0])
-        otfs = [otf for _, otf in of_provider("OTF", rtf) if alone or _ends_by(otf, month)]
-        if otfs:
-            check_rtf_against_otf(rtf, otfs)
-    for _, csprtf in files("CSPRTF"):
-        sent = csprtf.most_common("production_date")
-        csasf = _latest([(name, csasf) for name, csasf in of_provider("CSASF", csprtf)
-                         if sent is None or not _produced(csasf) > sent])
+        mif = mifs[0] if alone and len(mifs) == 1 else _latest([m for m in mifs if m.period == rtf.period])
+        otfs = tuple(otf for otf in of_provider("OTF", rtf) if alone or _ends_by(otf, rtf.period))
+        if mif is not None or otfs:
+            pairings.append(Pairing(rtf, mif, otfs))
+    for csprtf in (s for s in summaries if s.layout == "CSPRTF"):
+        sent = csprtf.produced
+        csasf = _latest([c for c in of_provider("CSASF", csprtf) if sent == pd.Timestamp.min or not c.produced > sent])
         if csasf is not None:
-            check_csprtf_against_csasf(csprtf, csasf[1], csasf[0])
+            pairings.append(Pairing(csprtf, csasf))
+    return pairings
 
 
-def _provider(table: Table) -> object:
-    return table.most_common("provider_npi")
+def check_pairing(pairing: Pairing, table_of: Callable[[Summary], Table]) -> None:
+    """Run the checks across the files of one pairing; `table_of` hands out the table a summary stands for."""
+    answer = table_of(pairing.answer)
+    if pairing.plan is not None:
+        check_against_plan_file(answer, table_of(pairing.plan), pairing.plan.file)
+    if pairing.otfs:
+        check_rtf_against_otf(answer, [table_of(otf) for otf in pairing.otfs])
 
 
-def _produced(table: Table) -> pd.Timestamp:
-    """The file's production date; one without counts as the oldest."""
-    day = table.most_common("production_date")
-    return pd.Timestamp.min if day is None else day
+def check_folder(tables: Sequence[tuple[str, Table]]) -> None:
+    """Pair the tables of a folder's files (name, table) as `pair_folder` says and check each pairing."""
+    summaries = {summarize(name, table): table for name, table in tables}
+    for pairing in pair_folder(list(summaries)):
+        check_pairing(pairing, summaries.__getitem__)
 
 
-def _latest(files: list[tuple[str, Table]]) -> tuple[str, Table] | None:
-    return max(files, key=lambda file: _produced(file[1]), default=None)
+def _latest(files: list[Summary]) -> Summary | None:
+    return max(files, key=lambda file: file.produced, default=None)
 
 
-def _ends_by(otf: Table, month: pd.Timestamp | None) -> bool:
+def _ends_by(otf: Summary, month: pd.Timestamp | None) -> bool:
     """Whether every readable attempt of the OTF lies before the end of `month`."""
-    last = otf.frame["attempt_date"].max()
-    return month is not None and not pd.isna(last) and last < month + pd.offsets.MonthBegin(1)
+    last = otf.last_attempt
+    return month is not None and last is not None and last < month + pd.offsets.MonthBegin(1)
 
 
 def _same_period(answer: Table, plan: Table, plan_file: str) -> bool:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas._libs import hashtable  # type: ignore[attr-defined]  # its ObjectFactorizer numbers chunk by chunk
 
 from calaimfiles.findings import Finding, Fix, Severity, cell_name
 from calaimfiles.layouts import Column, FieldType, Layout
@@ -89,7 +90,7 @@ class Table:
         column = self.layout.column(column_id) if column_id else None
         sheet_column = self.header.columns.get(column_id) if column_id else None
         message = f"{column.name} {text}" if column and text[:1].islower() else text
-        raw = self.raw.get(column_id) if column_id and show_value else None
+        raw = self.raw[column_id] if column_id and show_value else None
         for n, position in enumerate(positions):
             row = int(self.excel_rows[position])
             value = raw[position] if raw is not None else None
@@ -150,13 +151,9 @@ def _display(value: Any) -> str:
 def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
     """Parse every mapped column of the data rows below the header; skip rows that are entirely blank."""
     layout = header.layout
-    body = sheet.rows[header.header_row + 1:]
-    # A row counts as data when any cell is truthy; rows of blanks (or of zeros only) are skipped.
-    keep = np.flatnonzero(np.fromiter(map(any, body), dtype=bool, count=len(body)))
     first_data_row = header.header_row + 2  # Excel numbers rows from 1, and the data starts below the header
-    excel_rows = keep.astype(np.int64) + first_data_row
-    grid = _grid(body, keep)
-    width = grid.shape[1]
+    cells = _number_cells(sheet.body(header.header_row + 1), sheet.width)
+    excel_rows = cells.kept + first_data_row
     errors_by_column: dict[int, dict[int, str]] = {}
     if sheet.error_cells:
         row_position = {int(r): p for p, r in enumerate(excel_rows)}
@@ -165,60 +162,117 @@ def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
             if position is not None:
                 errors_by_column.setdefault(col0, {})[position] = text
 
-    cell_codes, cell_values = _number_cells(grid)
-
-    table = Table(layout, sheet.name, header, options, excel_rows, {}, {}, {})
+    rows = len(excel_rows)
+    raw = _RawColumns(cells)
+    table = Table(layout, sheet.name, header, options, excel_rows, {}, {}, raw)
     for column in layout.columns:
         index = header.columns.get(column.id)
-        if index is not None and index < width:
-            raw = grid[:, index]
-            codes, present = pd.factorize(cell_codes[:, index])
-            distinct = cell_values[present]
+        if index is not None and index < sheet.width:
+            codes, present = pd.factorize(cells.codes[:, index])
+            distinct = cells.values[present]
         else:  # a missing column reads as blank (COLUMN-MISSING says so once)
-            raw = np.full(len(keep), "", dtype=object)
-            codes, distinct = np.zeros(len(keep), dtype=np.intp), np.array([""], dtype=object)
+            index = None
+            codes, distinct = np.zeros(rows, dtype=np.intp), np.array([""], dtype=object)
         cell_errors = errors_by_column.get(index, {}) if index is not None else {}
-        for position, text in cell_errors.items():
-            raw[position] = text  # calamine reads an error cell as blank; keep what Excel shows
-        table.raw[column.id] = raw
+        raw.columns[column.id] = (index, cell_errors)
         table.frame[column.id], table.filled[column.id] = _normalise_column(
             table, column, codes, distinct, cell_errors
         )
     return table
 
 
-def _number_cells(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Number every distinct cell value: codes shaped like the grid, and the value of each code.
+_CHUNK_ROWS = 4096
 
-    One pass over the whole grid, row by row: the cells of a row lie together in memory, so this is several
-    times faster than hashing column by column. Python holds TRUE == 1 == 1.0 (and FALSE == 0), so cells of
-    those values are then split by type: a TRUE in a Y/N column must not stand for a 1 in a count column.
+
+@dataclass
+class _Cells:
+    """The data rows kept (not entirely blank), each cell as a code into `values`: a large sheet costs four
+    bytes a cell here, however it was read. `kept` holds the 0-based positions of the kept rows in the body."""
+
+    codes: np.ndarray
+    values: np.ndarray
+    kept: np.ndarray
+
+
+def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
+    """Number every distinct cell value, a chunk of rows at a time, so the sheet is never held whole.
+
+    Each chunk is hashed in one row-major pass (the cells of a row lie together in memory, several times faster
+    than column by column) into one table of codes shared by all chunks. Python holds TRUE == 1 == 1.0 (and
+    FALSE == 0), so cells of those values are split by type: a TRUE in a Y/N column must not stand for a 1 in a
+    count column. Such extra codes (and a None cell, which the hash table leaves out) are negative until the
+    end, as the shared table keeps growing.
     """
-    flat = grid.ravel()
-    codes, values = pd.factorize(flat, use_na_sentinel=False)
-    values_list = values.tolist()
-    merged = [k for k, v in enumerate(values_list) if v.__class__ is not str and (v == 0 or v == 1)]
-    for code in merged:
-        positions = np.flatnonzero(codes == code)
-        kinds = np.fromiter((flat[p].__class__ for p in positions), dtype=object, count=len(positions))
-        for kind in set(kinds.tolist()) - {values_list[code].__class__}:
-            of_kind = positions[kinds == kind]
-            codes[of_kind] = len(values_list)
-            values_list.append(flat[of_kind[0]])
-    if merged:
-        values = np.empty(len(values_list), dtype=object)
-        values[:] = values_list
-    return codes.reshape(grid.shape), values
+    factorizer = hashtable.ObjectFactorizer(1024)
+    parts: list[np.ndarray] = []
+    kept_parts: list[np.ndarray] = []
+    merged: dict[int, type] = {}  # code -> type of its value, for values equal to 0 or 1
+    extra: dict[tuple[int, type], int] = {}
+    extra_values: list[Any] = []
+    seen, offset = 0, 0
+    while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
+        keep = np.fromiter(map(any, chunk), dtype=bool, count=len(chunk))
+        kept = np.flatnonzero(keep)
+        kept_parts.append(kept + offset)
+        offset += len(chunk)
+        if not len(kept):
+            continue
+        flat = _grid(chunk if len(kept) == len(chunk) else [chunk[i] for i in kept], width).ravel()
+        labels = factorizer.factorize(flat, na_sentinel=-1)
+        if factorizer.count > seen:
+            uniques = factorizer.uniques.to_array()
+            merged.update((k, v.__class__) for k, v in enumerate(uniques[seen:].tolist(), start=seen)
+                          if v.__class__ is not str and (v == 0 or v == 1))
+            seen = factorizer.count
+        for code, kind in merged.items():
+            positions = np.flatnonzero(labels == code)
+            for other in {flat[p].__class__ for p in positions.tolist()} - {kind}:
+                of_kind = [p for p in positions.tolist() if flat[p].__class__ is other]
+                key = (code, other)
+                if key not in extra:
+                    extra[key] = -2 - len(extra_values)
+                    extra_values.append(flat[of_kind[0]])
+                labels[of_kind] = extra[key]
+        parts.append(labels.astype(np.int32).reshape(len(kept), width))
+    codes = np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int32)
+    del parts
+    values = factorizer.uniques.to_array()
+    if extra_values or (codes == -1).any():
+        count = len(values)
+        values = np.concatenate([values, np.array([*extra_values, None], dtype=object)])
+        codes[codes == -1] = count + len(extra_values)
+        for j in range(len(extra_values)):
+            codes[codes == -2 - j] = count + j
+    kept_rows = np.concatenate(kept_parts) if kept_parts else np.empty(0, dtype=np.int64)
+    return _Cells(codes, values, kept_rows.astype(np.int64))
 
 
-def _grid(body: list[list[Any]], keep: np.ndarray) -> np.ndarray:
-    """The data rows as one 2-D object array, so each column is a view rather than a copy."""
-    rows = body if len(keep) == len(body) else [body[i] for i in keep]
-    widths = set(map(len, rows))
-    width = max(widths, default=0)
+class _RawColumns(dict[str, np.ndarray]):
+    """A table's cells as read, by column id, made on first use from the numbered cells (most columns are never
+    asked for: only to show the value of a finding). An error cell reads as the text Excel shows."""
+
+    def __init__(self, cells: _Cells) -> None:
+        super().__init__()
+        self.cells = cells
+        self.columns: dict[str, tuple[int | None, dict[int, str]]] = {}
+
+    def __missing__(self, column_id: str) -> np.ndarray:
+        index, cell_errors = self.columns[column_id]
+        if index is None:
+            raw = np.full(len(self.cells.kept), "", dtype=object)
+        else:
+            raw = self.cells.values[self.cells.codes[:, index]]
+        for position, text in cell_errors.items():
+            raw[position] = text  # calamine reads an error cell as blank; keep what Excel shows
+        self[column_id] = raw
+        return raw
+
+
+def _grid(rows: list[list[Any]], width: int) -> np.ndarray:
+    """Rows as one 2-D object array (padded, should a reader ever hand out uneven rows)."""
     if not rows or width == 0:
-        return np.empty((len(rows), 0), dtype=object)
-    if len(widths) > 1:  # both readers return even rows; pad, should a reader ever not
+        return np.empty((len(rows), width), dtype=object)
+    if any(len(row) != width for row in rows):
         rows = [row + [""] * (width - len(row)) for row in rows]
     cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
     return cells.reshape(len(rows), width)
