@@ -253,7 +253,7 @@ def validate_files(
     """
     folders = folders or {}
     in_folder = {file for folder in folders.values() for file in folder}
-    with _pool(jobs, len(files)) as pool:
+    with _pool(jobs, files) as pool:
         futures = [pool.submit(_check_alone, path, request, path in in_folder) for path in files]
         outcomes = {}
         for path, future in zip(files, futures, strict=True):
@@ -272,10 +272,16 @@ def validate_files(
     return list(outcomes.values()) + failed
 
 
+_POOL_WORTH_BYTES = 1 << 20  # about a second of checking: below it, starting the workers costs more than it saves
+
+
 @contextlib.contextmanager
-def _pool(jobs: int, tasks: int) -> Iterator[Executor]:
-    """Worker processes, or the calling thread when one would do: a pool costs a start-up per worker."""
-    workers = min(jobs, tasks)
+def _pool(jobs: int, files: Sequence[Path]) -> Iterator[Executor]:
+    """Worker processes, or the calling thread when one would do: each worker starts a Python and imports pandas,
+    most of a second, so a few small files are checked faster here."""
+    workers = min(jobs, len(files))
+    if workers > 1 and sum(path.stat().st_size for path in files if path.is_file()) < _POOL_WORTH_BYTES:
+        workers = 1
     if workers <= 1:
         with _InProcess() as executor:
             yield executor

@@ -6,9 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from builders import AS_OF, write_xlsx
 from typer.testing import CliRunner
 
+from calaimfiles import validate as validation
 from calaimfiles.commands import app
 from calaimfiles.validate import (
     InputError,
@@ -22,6 +24,12 @@ from calaimfiles.validate import (
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+@pytest.fixture(autouse=True)
+def small_files_in_a_pool_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The examples are small enough to be checked in-process; these tests want the worker processes."""
+    monkeypatch.setattr(validation, "_POOL_WORTH_BYTES", 0)
+
+
 def example_folder(tmp_path: Path) -> Path:
     """The examples (clean files pair with each other, the files with mistakes too) and one broken file."""
     folder = tmp_path / "month"
@@ -30,12 +38,22 @@ def example_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def test_two_jobs_give_the_results_of_one_and_of_whole_tables(tmp_path: Path) -> None:
+def test_two_jobs_give_the_results_of_one_and_of_whole_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = example_folder(tmp_path)
     files = collect_files([folder])
     request = ValidationRequest(as_of=AS_OF)
+    pools: list[tuple[object, ...]] = []
+    real = validation.ProcessPoolExecutor
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        pools.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validation, "ProcessPoolExecutor", recorded)
     one = validate_files(files, request, {folder: files}, jobs=1)
+    assert not pools
     two = validate_files(files, request, {folder: files}, jobs=2)
+    assert [workers for workers, *_ in pools] == [2]
     assert [(o.path, o.results) for o in one] == [(o.path, o.results) for o in two]
     assert [type(o.error) for o in two if o.error] == [InputError]
     assert any(f.code == "RTF-MIF-MISSING" for o in two for r in o.results for f in r.findings)  # pairs were checked

@@ -199,17 +199,19 @@ def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
 
     Each chunk is hashed in one row-major pass (the cells of a row lie together in memory, several times faster
     than column by column) into one table of codes shared by all chunks. Python holds TRUE == 1 == 1.0 (and
-    FALSE == 0), so cells of those values are split by type: a TRUE in a Y/N column must not stand for a 1 in a
-    count column. Such extra codes (and a None cell, which the hash table leaves out) are negative until the
-    end, as the shared table keeps growing.
+    FALSE == 0), so those cells are split by type: a TRUE in a Y/N column must not stand for a 1 in a count
+    column. The table is seeded with FALSE and TRUE, so codes 0 and 1 gather every such cell; cells of another
+    type than the first one seen get codes of their own (and a None cell, which the table leaves out, one too),
+    negative until the end as the shared table keeps growing.
     """
     factorizer = hashtable.ObjectFactorizer(1024)
-    parts: list[np.ndarray] = []
-    kept_parts: list[np.ndarray] = []
-    merged: dict[int, type] = {}  # code -> type of its value, for values equal to 0 or 1
+    factorizer.factorize(np.array([False, True], dtype=object), na_sentinel=-1)
+    first: dict[int, Any] = {}  # code 0 or 1 -> the first cell seen with it
     extra: dict[tuple[int, type], int] = {}
     extra_values: list[Any] = []
-    seen, offset = 0, 0
+    parts: list[np.ndarray] = []
+    kept_parts: list[np.ndarray] = []
+    offset = 0
     while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
         keep = np.fromiter(map(any, chunk), dtype=bool, count=len(chunk))
         kept = np.flatnonzero(keep)
@@ -219,24 +221,24 @@ def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
             continue
         flat = _grid(chunk if len(kept) == len(chunk) else [chunk[i] for i in kept], width).ravel()
         labels = factorizer.factorize(flat, na_sentinel=-1)
-        if factorizer.count > seen:
-            uniques = factorizer.uniques.to_array()
-            merged.update((k, v.__class__) for k, v in enumerate(uniques[seen:].tolist(), start=seen)
-                          if v.__class__ is not str and (v == 0 or v == 1))
-            seen = factorizer.count
-        for code, kind in merged.items():
+        for code in (0, 1):
             positions = np.flatnonzero(labels == code)
-            for other in {flat[p].__class__ for p in positions.tolist()} - {kind}:
-                of_kind = [p for p in positions.tolist() if flat[p].__class__ is other]
-                key = (code, other)
-                if key not in extra:
-                    extra[key] = -2 - len(extra_values)
-                    extra_values.append(flat[of_kind[0]])
-                labels[of_kind] = extra[key]
+            if not len(positions):
+                continue
+            cells = flat[positions].tolist()
+            kinds = np.array([cell.__class__ for cell in cells], dtype=object)
+            canonical = first.setdefault(code, cells[0]).__class__
+            for other in set(kinds.tolist()) - {canonical}:
+                of_kind = kinds == other
+                if (code, other) not in extra:
+                    extra[(code, other)] = -2 - len(extra_values)
+                    extra_values.append(cells[int(np.argmax(of_kind))])
+                labels[positions[of_kind]] = extra[(code, other)]
         parts.append(labels.astype(np.int32).reshape(len(kept), width))
     codes = np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int32)
     del parts
-    values = factorizer.uniques.to_array()
+    values = factorizer.uniques.to_array().copy()
+    values[0], values[1] = first.get(0, False), first.get(1, True)
     if extra_values or (codes == -1).any():
         count = len(values)
         values = np.concatenate([values, np.array([*extra_values, None], dtype=object)])

@@ -1,47 +1,24 @@
-"""Benchmark: validating a large RTF workbook against simply reading it.
+"""Synthetic RTF workbooks for the benchmarks, written fast and cached under benchmarks/.cache/.
 
-Generates (once, cached under benchmarks/.cache/) a realistic synthetic RTF workbook, then times, in fresh
-subprocesses so interpreter start-up is included in both:
-
-  raw read   python -c "... CalamineWorkbook ... to_python(skip_empty_area=False) ..." (touches every row)
-  validate   calaimfiles validate FILE --format json --as-of 2026-11-05 > /dev/null
-
-and prints the medians, their ratio (target: validate / raw <= 1.5), rows per second and peak RSS.
-Timings are printed, never asserted.
-
-This launcher imports nothing heavy at module level (calaimfiles pulls in pandas): on Linux a child's ru_maxrss is
-never below the launching process's peak RSS when it was spawned, so a lean launcher keeps the children's peaks honest.
-
-    python benchmarks/validate_large.py                 # 100,000 rows, 3 repetitions
-    python benchmarks/validate_large.py --rows 20000 --repeat 5
-    python benchmarks/validate_large.py --profile       # also cProfile one in-process validation
+A million rows through openpyxl (even write-only) takes many minutes, so the workbook XML is streamed here
+directly: shared strings, dates as serial numbers with a date format, one row element per row, as Excel writes
+them. The same rows also go to a CSV file (dates as ISO text) for the peers that read CSV. Generation runs in
+its own process (see `scale.py`), so its memory never shows in a measured child's peak.
 """
 
 from __future__ import annotations
 
-import argparse
-import cProfile
+import csv
 import datetime as dt
-import multiprocessing
-import os
-import pstats
 import random
-import resource
-import shutil
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
-GENERATOR_VERSION = 1  # bump when the generated content changes, so stale cached files are not reused
+GENERATOR_VERSION = 2  # bump when the generated content changes, so stale cached files are not reused
 SEED = 20261105
-AS_OF = dt.date(2026, 11, 5)
-TARGET_RATIO = 1.5
 
 # Values that are the same on every row (columns 1-2 and 37-42).
 MCP_ID = "306"
@@ -153,8 +130,9 @@ def random_phone(rng: random.Random) -> str:
 class RowMaker:
     """Builds one RTF row at a time as a {column id: value} dict; deterministic for a given seed."""
 
-    def __init__(self, rng: random.Random, rows: int) -> None:
+    def __init__(self, rng: random.Random, rows: int, provider_npi: str = PROVIDER_NPI) -> None:
         self.rng = rng
+        self.provider_npi = provider_npi
         numbers = rng.sample(range(90_000_000, 100_000_000), rows)
         self.cins = [f"{n}{rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}" for n in numbers]
         # ~1 Lead Care Manager per 32 enrolled members: a few exceed the 1:50 case load, as in real files.
@@ -183,7 +161,7 @@ class RowMaker:
             "production_date": PRODUCTION_DATE,
             "reporting_period": REPORTING_PERIOD,
             "provider_name": PROVIDER_NAME,
-            "provider_npi": PROVIDER_NPI,
+            "provider_npi": self.provider_npi,
             "provider_tin": PROVIDER_TIN,
             "provider_phone": PROVIDER_PHONE,
         }
@@ -280,165 +258,163 @@ class RowMaker:
                 r[column] = f"{value.month}/{value.day}/{value.year}"
 
 
-def generate(path: Path, rows: int) -> None:
-    from openpyxl import Workbook
 
-    from calaimfiles.layouts import load_layout
-
-    layout = load_layout("RTF")
-    columns = [column.id for column in layout.columns]
-    headers = [column.name for column in layout.columns]
-    rng = random.Random(SEED)
-    maker = RowMaker(rng, rows)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("RTF")
-    sheet.append(headers)
+def rows_of(rows: int, seed: int = SEED, provider_npi: str = PROVIDER_NPI) -> Iterator[dict[str, object]]:
+    """The generated rows, {column id: value}; about 1% carry one typical mistake."""
+    rng = random.Random(seed)
+    maker = RowMaker(rng, rows, provider_npi)
     for index in range(rows):
         row = maker.row(index)
         if rng.random() < 0.01:
             maker.add_mistake(row, index)
-        sheet.append([row.get(column) for column in columns])
-    partial = path.with_suffix(".partial.xlsx")
-    book.save(partial)
-    partial.replace(path)
+        yield row
 
 
-def workbook_for(rows: int) -> Path:
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = CACHE_DIR / f"rtf_{rows}_v{GENERATOR_VERSION}_seed{SEED}.xlsx"
-    if path.exists():
-        print(f"using cached {path}")
-    else:
-        print(f"generating {rows:,} rows into {path} ...", flush=True)
-        started = time.perf_counter()
-        # In its own process: on Linux a child's ru_maxrss starts from this process's peak RSS at spawn time,
-        # so building 100k rows here would inflate the children's reported peaks.
-        worker = multiprocessing.get_context("spawn").Process(target=generate, args=(path, rows))
-        worker.start()
-        worker.join()
-        if worker.exitcode != 0:
-            sys.exit(f"generating the workbook failed (exit code {worker.exitcode})")
-        print(f"generated in {time.perf_counter() - started:.1f} s")
-    return path
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="RTF" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/>'
+        '<Relationship Id="rId3" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>'
+    ),
+    "xl/styles.xml": (  # style 1 is the built-in short date format (numFmtId 14)
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        "</styleSheet>"
+    ),
+}
 
 
-@dataclass
-class Run:
-    seconds: float
-    exit_code: int
-    max_rss_kib: int  # ru_maxrss of that one child; Linux reports KiB
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
-def run_once(command: Sequence[str]) -> Run:
-    """Run a command in a fresh process, stdout to /dev/null; wall-clock time and that child's own peak RSS.
-
-    os.wait4 gives the rusage of this one child (RUSAGE_CHILDREN would be the maximum over every child so far).
-    On Linux the figure is never below this launcher's own peak RSS at spawn time, printed in the table.
-    """
-    with tempfile.TemporaryFile() as stderr:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)  # per-child rusage, unlike RUSAGE_CHILDREN's running maximum
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        stderr.seek(0)
-        error_output = stderr.read().decode(errors="replace")
-    if process.returncode not in (0, 1):
-        sys.exit(f"command failed with exit code {process.returncode}: {' '.join(command)}\n{error_output}")
-    return Run(seconds, process.returncode, usage.ru_maxrss)
-
-
-def measure(commands: dict[str, Sequence[str]], repeat: int) -> dict[str, list[Run]]:
-    """Run the commands in turn, `repeat` rounds: interleaving puts both under the same machine load, which on a
-    shared 2-core machine drifts more between minutes than between neighbouring runs."""
-    runs: dict[str, list[Run]] = {name: [] for name in commands}
-    for i in range(repeat):
-        for name, command in commands.items():
-            run = run_once(command)
-            rss = run.max_rss_kib / 1024
-            print(f"  {name} #{i + 1}: {run.seconds:.2f} s (exit {run.exit_code}, peak RSS {rss:.0f} MiB)")
-            runs[name].append(run)
-    return runs
-
-
-RAW_READ = """
-import sys
-from python_calamine import CalamineWorkbook
-rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python(skip_empty_area=False)
-cells = 0
-for row in rows:
-    for value in row:
-        if value != "":
-            cells += 1
-print(len(rows), cells)
-"""
+def write_files(xlsx: Path, csv_path: Path, headers: Sequence[str], columns: Sequence[str],
+                rows: Iterator[dict[str, object]]) -> None:
+    """Stream the rows into an xlsx workbook (one sheet, `RTF`) and the same rows into a CSV file."""
+    strings: dict[str, int] = {}
+    letters = [_letters(i) for i in range(len(columns))]
+    partial_xlsx, partial_csv = xlsx.with_suffix(".partial.xlsx"), csv_path.with_suffix(".partial.csv")
+    with zipfile.ZipFile(partial_xlsx, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive, \
+            partial_csv.open("w", newline="", encoding="utf-8") as csv_file:
+        writer = csv.writer(csv_file)
+        writer.writerow(headers)
+        for name, text in _PARTS.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+                        b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            lines = [_row_xml(1, headers, letters, strings)]
+            for number, row in enumerate(rows, start=2):
+                values = [row.get(column) for column in columns]
+                writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in values])
+                lines.append(_row_xml(number, values, letters, strings))
+                if len(lines) >= 2000:
+                    sheet.write("".join(lines).encode())
+                    lines.clear()
+            sheet.write(("".join(lines) + "</sheetData></worksheet>").encode())
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as shared:
+            shared.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+                         f'openxmlformats.org/spreadsheetml/2006/main" uniqueCount="{len(strings)}">'.encode())
+            texts = list(strings)
+            for start in range(0, len(texts), 10000):
+                shared.write("".join(f"<si><t>{escape(t)}</t></si>" for t in texts[start:start + 10000]).encode())
+            shared.write(b"</sst>")
+    partial_xlsx.replace(xlsx)
+    partial_csv.replace(csv_path)
 
 
-def calaimfiles_command() -> str:
-    beside = Path(sys.executable).parent / "calaimfiles"
-    found = str(beside) if beside.exists() else shutil.which("calaimfiles")
-    if found is None:
-        sys.exit("calaimfiles is not installed: activate the project's virtualenv (pip install -e .)")
-    return found
+def _row_xml(number: int, values: Sequence[object], letters: Sequence[str], strings: dict[str, int]) -> str:
+    cells = []
+    for letter, value in zip(letters, values, strict=True):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            index = strings.setdefault(value, len(strings))
+            cells.append(f'<c r="{letter}{number}" t="s"><v>{index}</v></c>')
+        elif isinstance(value, dt.date):
+            cells.append(f'<c r="{letter}{number}" s="1"><v>{(value - _EXCEL_EPOCH).days}</v></c>')
+        else:
+            cells.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def benchmark(path: Path, rows: int, repeat: int) -> None:
-    raw_command = [sys.executable, "-c", RAW_READ, str(path)]
-    validate_command = [calaimfiles_command(), "validate", str(path), "--format", "json", "--as-of", AS_OF.isoformat()]
-    print(f"timing {repeat} repetitions of each (fresh processes, wall clock):")
-    runs = measure({"raw read": raw_command, "validate": validate_command}, repeat)
-    raw, validate = runs["raw read"], runs["validate"]
-    if validate[0].exit_code == 0:
-        print("  note: validate exited 0, so the seeded mistakes were not reported")
-    raw_median = statistics.median(run.seconds for run in raw)
-    validate_median = statistics.median(run.seconds for run in validate)
-    ratio = statistics.median(v.seconds / r.seconds for r, v in zip(raw, validate, strict=True))
-    table = [
-        ("rows", f"{rows:,}"),
-        ("file size", f"{path.stat().st_size / 1_000_000:.1f} MB"),
-        ("raw read median", f"{raw_median:.2f} s"),
-        ("validate median", f"{validate_median:.2f} s"),
-        ("ratio validate/raw", f"{ratio:.2f}"),  # the median of each round's ratio
-        ("validate rows/second", f"{rows / validate_median:,.0f}"),
-        ("raw read peak RSS", f"{max(run.max_rss_kib for run in raw) / 1024:.0f} MiB"),
-        ("validate peak RSS", f"{max(run.max_rss_kib for run in validate) / 1024:.0f} MiB"),
-        ("this launcher's peak RSS", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"),
-        (f"target ratio <= {TARGET_RATIO}", "met" if ratio <= TARGET_RATIO else "NOT met"),
-    ]
-    width = max(len(label) for label, _ in table)
-    print()
-    for label, value in table:
-        print(f"{label:<{width}}  {value:>12}")
+def rtf_files(rows: int, cache: Path = CACHE_DIR) -> tuple[Path, Path]:
+    """The cached workbook of `rows` rows and its CSV twin, written first when missing."""
+    from calaimfiles.layouts import load_layout
+
+    cache.mkdir(parents=True, exist_ok=True)
+    stem = cache / f"rtf_{rows}_v{GENERATOR_VERSION}_seed{SEED}"
+    xlsx, csv_path = stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
+    if not (xlsx.exists() and csv_path.exists()):
+        layout = load_layout("RTF")
+        write_files(xlsx, csv_path, [c.name for c in layout.columns], [c.id for c in layout.columns], rows_of(rows))
+    return xlsx, csv_path
 
 
-def profile(path: Path, top: int = 25) -> None:
-    from calaimfiles.validate import ValidationRequest, validate_file
+def folder(files: int, rows: int, cache: Path = CACHE_DIR) -> tuple[Path, Path]:
+    """A folder of `files` RTFs of `rows` rows, one per provider (as a plan receives them in a month), and a
+    folder of their CSV twins; written first when missing."""
+    from calaimfiles.layouts import load_layout
 
-    print(f"\nprofiling one in-process validation of {path.name} (top {top} by cumulative time):")
-    profiler = cProfile.Profile()
-    profiler.enable()
-    results = validate_file(path, ValidationRequest(as_of=AS_OF))
-    profiler.disable()
-    findings = sum(len(result.findings) for result in results)
-    print(f"{sum(result.rows for result in results):,} rows, {findings:,} findings")
-    pstats.Stats(profiler, stream=sys.stdout).sort_stats(pstats.SortKey.CUMULATIVE).print_stats(top)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000, help="rows in the generated workbook (default 100000)")
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each measurement (at least 3)")
-    parser.add_argument("--profile", action="store_true", help="also run one validation under cProfile")
-    args = parser.parse_args(argv)
-    if args.rows < 1:
-        parser.error("--rows must be at least 1")
-    if args.repeat < 3:
-        parser.error("--repeat must be at least 3, so the median means something")
-    path = workbook_for(args.rows)
-    benchmark(path, args.rows, args.repeat)
-    if args.profile:
-        profile(path)
-
-
-if __name__ == "__main__":
-    main()
+    base = cache / f"folder_{files}x{rows}_v{GENERATOR_VERSION}_seed{SEED}"
+    xlsx_dir, csv_dir = base / "xlsx", base / "csv"
+    done = base / "complete"
+    if not done.exists():
+        layout = load_layout("RTF")
+        headers, columns = [c.name for c in layout.columns], [c.id for c in layout.columns]
+        for directory in (xlsx_dir, csv_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        for index in range(files):
+            name = f"provider_{index:04d}_RTF"
+            npi = npi_with_check_digit(f"1{index:08d}")
+            write_files(xlsx_dir / f"{name}.xlsx", csv_dir / f"{name}.csv", headers, columns,
+                        rows_of(rows, SEED + index, npi))
+        done.touch()
+    return xlsx_dir, csv_dir
