@@ -1,8 +1,9 @@
 """Nothing calaimfiles writes carries a member's values unless the user asks for them with --show-values.
 
 Every output of a run over the examples (each report format, the diff in each format, the fix, build and convert
-messages, the calendar and the rule list) is scanned for the names, CINs and dates of birth that the example
-files themselves hold. The same scan over the --show-values outputs finds them, so the scan can fail.
+messages, the calendar and the rule list, the sFTP upload and download messages and the upload log) is scanned
+for the names, CINs and dates of birth that the example files themselves hold. The same scan over the
+--show-values outputs finds them, so the scan can fail.
 
 To cover a new output, add a producer to PRODUCERS: it runs the tool with the extra arguments it is given
 (`--show-values` or none) and returns the bytes written: what the run printed, and the files it wrote.
@@ -132,6 +133,30 @@ def convert_messages(out: Path, extra: list[str]) -> list[bytes]:
     return [run("convert", EXAMPLES / "rtf_mistakes.xlsx", "--to", "csv", "-o", out / "rtf.csv")]
 
 
+def sftp_exchange(out: Path, extra: list[str]) -> list[bytes]:
+    """Upload every example (the clean ones go, the others are refused with their reasons) and download the
+    plan's examples from a real sshd; the messages, the upload log and the download memory are scanned."""
+    from sshd import start_sshd, stop_sshd
+
+    server = start_sshd(out / "sshd")
+    try:
+        for source in (EXAMPLES / "mif_mistakes.xlsx", EXAMPLES / "csasf_mistakes.xlsx"):
+            (server.root / "outbound" / source.name).write_bytes(source.read_bytes())
+        (out / "known_hosts").write_text(server.known_hosts_line())
+        config = out / "calaimfiles.toml"
+        config.write_text(
+            f'[profiles.plan]\nhost = "127.0.0.1"\nport = {server.port}\nuser = "{server.user}"\n'
+            f'key_file = "{server.user_key}"\nknown_hosts = "known_hosts"\ninbound = "{server.root}/inbound"\n'
+            f'outbound = "{server.root}/outbound"\nlocal_dir = "local"\n')
+        printed = [run("--config", config, "upload", source, "--profile", "plan", "--as-of", AS_OF, *extra)
+                   for source in examples()]
+        printed.append(run("--config", config, "download", "--profile", "plan", "--as-of", AS_OF))
+    finally:
+        stop_sshd(server)
+    return printed + [(out / "local" / name).read_bytes()
+                      for name in ("calaimfiles-uploads.jsonl", ".calaimfiles-downloads.json")]
+
+
 def references(out: Path, extra: list[str]) -> list[bytes]:
     return [run("calendar", "--as-of", AS_OF), run("rules")]
 
@@ -145,6 +170,7 @@ PRODUCERS: dict[str, Callable[[Path, list[str]], list[bytes]]] = {
     "build": build_messages,
     "convert": convert_messages,
     "calendar and rules": references,
+    "upload, download and the upload log": sftp_exchange,
 }
 SHOWING_VALUES = ["validate --format json", "validate --format sarif", "validate --report html",
                   "validate --report xlsx (comments, Findings, Summary)", "diff --format json", "diff --format xlsx",
