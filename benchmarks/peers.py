@@ -80,7 +80,11 @@ def frictionless(paths: list[Path]) -> str:
         schema["fields"].append(field)
     rows = errors = 0
     for path in paths:
-        report = Resource(path=str(path), schema=Schema.from_descriptor(schema)).validate(limit_errors=10**9)
+        # frictionless refuses absolute paths unless they sit below the resource's basepath
+        resource = Resource(path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(schema))
+        report = resource.validate(limit_errors=10**9)
+        if "rows" not in report.tasks[0].stats:  # the file was not read at all
+            raise SystemExit(f"frictionless could not read {path}: {report.flatten(['type', 'note'])[:1]}")
         rows += report.tasks[0].stats["rows"]
         errors += report.stats["errors"]
     return f"{rows} rows, {errors} errors"
