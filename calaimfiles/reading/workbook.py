@@ -150,13 +150,13 @@ class Workbook:
             errors = pool.submit(scan_error_cells, self.path, name) if self.is_excel else None
             try:
                 sheet = self._book.get_sheet_by_name(name)  # parsed whole, in Rust; rows become Python lazily
-                first = sheet.iter_rows()
+                lazy = sheet.iter_rows()
             except Exception as error:
                 raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
             # iter_rows starts at row 1 but at the first used column: put the leading blank columns back.
             start, end = sheet.start, sheet.end
             skipped = start[1] if start else 0
-            rows = (([""] * skipped + row for row in first) if skipped else first)
+            rows = (([""] * skipped + row for row in lazy) if skipped else lazy)
             return Sheet(name, [], errors.result() if errors else {}, hidden=name in self._hidden, rest=rows,
                          width=end[1] + 1 if end else 0)
 
