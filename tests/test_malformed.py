@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 
 from calaimfiles.commands import app
 from calaimfiles.reading import limits
-from calaimfiles.reading.workbook import ReadError
+from calaimfiles.reading.workbook import ReadError, scan_sheet
 
 AS_OF = "2026-03-05"
 
@@ -127,7 +127,7 @@ CORPUS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "entity expansion in a sheet": (lambda p: entity_expansion(p, "xl/worksheets/sheet1.xml"), "DOCTYPE"),
     "entity expansion in workbook.xml": (lambda p: entity_expansion(p, "xl/workbook.xml"), "DOCTYPE"),
     "encrypted workbook": (encrypted, "password-protected (encrypted)"),
-    "stray cell at XFD1048576": (stray_far_cell, "50,000,000 cells"),
+    "stray cell at XFD1048576": (stray_far_cell, "81,788,928 cells"),
     "rows beyond Excel's last": (beyond_excel_rows, "beyond row 1,048,576"),
     "cell longer than Excel allows": (long_cell, "32,767 characters"),
     "sheet XML cut in half": (broken_sheet_xml, "cannot be read"),
@@ -193,16 +193,29 @@ def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
 
 
 def test_large_but_real_sheets_are_within_the_limits(tmp_path: Path) -> None:
-    """Rows past 100,000 and columns past BZ are looked at closely, and allowed while the range stays small."""
-    cells = b'<row r="150000"><c r="A150000"><v>1</v></c></row><row r="150001"><c r="CA150001"><v>2</v></c></row>'
+    """Rows past 1,000,000 and columns past BZ are looked at closely, and allowed while the range stays small."""
+    cells = b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>'
     path = repack(good_rtf(tmp_path / "plain.xlsx"), tmp_path / "tall.xlsx",
                   sheet_xml(lambda data: data.replace(b"</sheetData>", cells + b"</sheetData>")))
-    limits.check_limits(path)
-    wide_cells = cells.replace(b"CA", b"XFA") + b"</sheetData>"
-    too_wide = repack(good_rtf(tmp_path / "plain.xlsx"), tmp_path / "wide.xlsx",
-                      sheet_xml(lambda data: data.replace(b"</sheetData>", wide_cells)))
+    scan_sheet(path, "RTF")
+    wide = b'<row r="150000"><c r="A150000"><v>1</v></c></row><row r="150001"><c r="CA150001"><v>2</v></c></row>'
+    path = repack(good_rtf(tmp_path / "plain.xlsx"), tmp_path / "wide.xlsx",
+                  sheet_xml(lambda data: data.replace(b"</sheetData>", wide + b"</sheetData>")))
+    scan_sheet(path, "RTF")
+    too_wide = repack(good_rtf(tmp_path / "plain.xlsx"), tmp_path / "too_wide.xlsx",
+                      sheet_xml(lambda data: data.replace(b"</sheetData>", wide.replace(b"CA", b"XFA")
+                                                          + b"</sheetData>")))
     with pytest.raises(ReadError, match="spans up to 150,001 rows by 16,381 columns"):
-        limits.check_limits(too_wide)
+        scan_sheet(too_wide, "RTF")
+
+
+def test_cells_without_references_are_counted_as_the_reader_places_them(tmp_path: Path) -> None:
+    """Cells without `r` sit one after another: a long run of them in a far row makes a huge range too."""
+    run = b'<row r="1048000">' + b"<c><v>1</v></c>" * 200 + b"</row>"
+    path = repack(good_rtf(tmp_path / "plain.xlsx"), tmp_path / "run.xlsx",
+                  sheet_xml(lambda data: data.replace(b"</sheetData>", run + b"</sheetData>")))
+    with pytest.raises(ReadError, match="spans up to 1,048,000 rows by 278 columns"):
+        scan_sheet(path, "RTF")
 
 
 def test_a_prolog_of_comments_cannot_hide_a_doctype(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from builders import (
 
 from calaimfiles.layouts import LAYOUT_NAMES, all_layouts, load_layout
 from calaimfiles.reading.header import find_header
-from calaimfiles.reading.workbook import ReadError, Workbook, scan_error_cells
+from calaimfiles.reading.workbook import ReadError, Workbook, scan_sheet
 from calaimfiles.validate import InputError, SheetResult, ValidationRequest, collect_files, validate_file
 
 AS_OF = dt.date(2026, 3, 5)  # the shared RTF_VALUES / OTF_VALUES rows are clean on this day
@@ -236,7 +236,7 @@ def test_sheet_and_layout_together(tmp_path: Path) -> None:
 def test_error_cells_are_reported_as_errors_not_blanks(tmp_path: Path) -> None:
     rows = [column_names("RTF"), rtf_cells(acuity="#N/A", cin="#REF!"), rtf_cells(cin="91234568B", dob="#DIV/0!")]
     path = save_book(tmp_path / "errors.xlsx", {"RTF": rows})
-    assert scan_error_cells(path, "RTF") == {
+    assert scan_sheet(path, "RTF") == {
         (1, column_ids("RTF").index("acuity")): "#N/A",
         (1, 2): "#REF!",
         (2, column_ids("RTF").index("dob")): "#DIV/0!",

@@ -9,12 +9,17 @@ about 15 MB packed and 135 MB unpacked) and close to what Excel itself can hold:
   of all of them, as the zip central directory declares them.
 - MAX_COMPRESSION_RATIO: an entry of more than COMPRESSION_RATIO_FLOOR bytes that unpacks to more than this many
   times its packed size is a zip bomb (real sheets unpack to about 10 times their packed size).
+The package checks (sizes, declarations, shared strings) run when a workbook is opened, in `check_limits`;
+the checks of a worksheet's grid and text run in the one pass the reader makes over the sheet's XML anyway (for
+error cells), before python-calamine parses it: `SheetGuard`.
+
 - No DOCTYPE or ENTITY declarations in any XML part: Excel never writes them, and entity expansion ("billion
   laughs") is the classic XML bomb; openpyxl expands entities unless defusedxml is installed.
 - MAX_ROWS, MAX_COLUMNS: Excel's grid (1,048,576 rows, 16,384 columns).
-- MAX_SHEET_CELLS: the rows times columns of a sheet's used range. The reader builds the whole range in memory
-  (about 40 bytes a cell), so one cell far from the others can cost gigabytes: a few stray cells at XFD1048576
-  make a 17-billion-cell range.
+- MAX_SHEET_CELLS: the rows times columns of a sheet's used range, as many as a full-height sheet 78 columns
+  wide (column BZ). The reader builds the whole range in memory (tens of bytes a cell), so one cell far from the
+  others could cost gigabytes: a few stray cells at XFD1048576 make a 17-billion-cell range. A sheet that
+  stays within column BZ can never exceed it; a wider one is measured exactly.
 - MAX_CELL_CHARS: Excel's limit on the text of one cell (32,767 characters).
 """
 
@@ -24,7 +29,7 @@ import html
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, NoReturn
 
@@ -38,7 +43,8 @@ MAX_COMPRESSION_RATIO = 200
 COMPRESSION_RATIO_FLOOR = 1 << 20  # smaller entries may compress any amount: they cannot do harm
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
-MAX_SHEET_CELLS = 50_000_000
+NARROW_COLUMNS = 78  # up to BZ: wider than any layout with a plan's extra columns, narrow enough to skip counting
+MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
 MAX_CELL_CHARS = 32_767
 
 _PROLOG_BYTES = 1 << 16  # an XML part's declaration and comments before its first element fit in far less
@@ -47,12 +53,14 @@ _CHUNK = 1 << 24
 # The prolog of an XML part: white space, the XML declaration or processing instructions, comments.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _ROOT = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
-# Rare in real sheets, so cheap to look for: row numbers of six digits or more (rows from 100,000 on) and column
-# letters from CA (column 79) on. Below both, a sheet's range is at most 99,999 rows by 78 columns.
-_HIGH_ROW = re.compile(rb'r="[A-Z]*([0-9]{6,})"')
-_WIDE_COLUMN = re.compile(rb'r="([C-Z][A-Z]|[A-Z]{3,})[0-9]')
-_LOW_ROW_BOUND = 99_999
-_LOW_COLUMN_BOUND = 78
+# What matters in a worksheet is rare in a real one, and cheap to look for with one pattern each (alternatives, or
+# a leading \b, cost several times more: the search for the pattern's literal start is lost): a cell reference
+# past row 999,999, one from column CA on, an Excel error cell (`t="e"`), text kept in the sheet itself
+# (`t="str"` for a formula's text, `t="inlineStr"`), and cells without a reference, placed one after another.
+_FAR_ROW = re.compile(rb'r="([A-Z]+)([0-9]{7,})"')
+_WIDE_COLUMN = re.compile(rb'r="([C-Z][A-Z]|[A-Z]{3,})([0-9]+)"')
+_ANY_ROW = re.compile(rb'r="[A-Z]*([0-9]+)"')
+_CELL = re.compile(rb"<c[\s>/]")
 _LONG_TEXT = re.compile(rb">([^<]{%d,})" % (MAX_CELL_CHARS + 1))
 
 
@@ -100,17 +108,10 @@ def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
 
 
 def _check_part(name: str, stream: IO[bytes]) -> None:
-    """Refuse DTDs in any XML part; then check the grid of a worksheet and the text of worksheets and the
-    shared strings. Parts that are not XML (images, macros) end the check at their first byte."""
+    """Refuse DTDs in any XML part, and over-long text in the shared strings. Parts that are not XML (images,
+    macros) end the check at their first byte; worksheets are left to their SheetGuard."""
     head = stream.read(_PROLOG_BYTES)
-    root = _root_element(name, head)
-    if root == b"worksheet":
-        bounds = _Bounds(name)
-        for chunk in _whole_tags(head, stream):
-            bounds.add(chunk)
-            _check_text(chunk)
-        bounds.check()
-    elif root == b"sst":
+    if _root_element(name, head) == b"sst":
         for chunk in _whole_tags(head, stream):
             _check_text(chunk)
 
@@ -159,31 +160,53 @@ def _check_text(chunk: bytes) -> None:
             _refuse(f"a cell holds more than {MAX_CELL_CHARS:,} characters, Excel's limit; refused")
 
 
-class _Bounds:
-    """The largest row number and column a worksheet's cells and rows name, without reading every cell."""
+class SheetGuard:
+    """Checks one worksheet's XML as the reader streams it, chunk by chunk (each ending before a `<`), before
+    python-calamine parses it: rows, columns, the size of the range and the text of its cells."""
 
     def __init__(self, part: str) -> None:
         self.part = part
-        self.rows = _LOW_ROW_BOUND
-        self.columns = _LOW_COLUMN_BOUND
+        self.rows = 0
+        self.columns = 0  # known only past NARROW_COLUMNS
+        self.unreferenced = False  # cells without a reference, placed one after the other
 
-    def add(self, chunk: bytes) -> None:
-        rows = _HIGH_ROW.findall(chunk)
-        if rows:
-            self.rows = max(self.rows, max(int(row) for row in set(rows)))
-        columns = _WIDE_COLUMN.findall(chunk)
-        if columns:
-            self.columns = max(self.columns, max(_column_number(letters) for letters in set(columns)))
+    def feed(self, chunk: bytes) -> bool:
+        """Check a chunk; True when it holds Excel error cells, for the reader to collect."""
+        for pattern in (_FAR_ROW, _WIDE_COLUMN):
+            for letters, digits in pattern.findall(chunk):
+                self._cell(int(digits), _column_number(letters))
+        if b't="str"' in chunk or b't="inlineStr"' in chunk:
+            _check_text(chunk)
+        if not self.unreferenced:  # Excel writes the reference first; any other order is counted exactly too
+            self.unreferenced = (b"<c>" in chunk or b"<c/>" in chunk
+                                 or chunk.count(b"<c ") > chunk.count(b'<c r="'))
+        return b't="e"' in chunk
 
-    def check(self) -> None:
-        if self.rows > MAX_ROWS:
+    def finish(self, chunks: Callable[[], Iterator[bytes]]) -> None:
+        """After the last chunk. A sheet that stays within NARROW_COLUMNS is within MAX_SHEET_CELLS already;
+        otherwise `chunks` streams the part again and its range is measured: every row number, and for cells
+        without a reference, at most one column each past the widest referenced one."""
+        if not self.columns and not self.unreferenced:
+            return
+        widest = 0
+        for chunk in chunks():
+            self.rows = max(self.rows, max((int(n) for n in _ANY_ROW.findall(chunk)), default=0))
+            if self.unreferenced:
+                widest = max(widest, max(len(_CELL.findall(row)) for row in chunk.split(b"</row>")))
+        columns = max(self.columns, NARROW_COLUMNS) + widest if self.unreferenced else self.columns
+        self._cell(self.rows, min(columns, MAX_COLUMNS))
+        if self.rows * columns > MAX_SHEET_CELLS:
+            _refuse(f"the sheet in {self.part} spans up to {self.rows:,} rows by {columns:,} columns; calaimfiles "
+                    f"reads sheets of up to {MAX_SHEET_CELLS:,} cells (delete stray cells far from the data)")
+
+    def _cell(self, row: int, column: int) -> None:
+        if row > MAX_ROWS:
             _refuse(f"the sheet in {self.part} has rows beyond row {MAX_ROWS:,}, Excel's last; refused")
-        if self.columns > MAX_COLUMNS:
+        if column > MAX_COLUMNS:
             _refuse(f"the sheet in {self.part} has columns beyond column XFD, Excel's last; refused")
-        if self.rows * self.columns > MAX_SHEET_CELLS:
-            _refuse(f"the sheet in {self.part} spans up to {self.rows:,} rows by {self.columns:,} columns; "
-                            f"calaimfiles reads sheets of up to {MAX_SHEET_CELLS:,} cells (delete stray cells far "
-                            "from the data)")
+        self.rows = max(self.rows, row)
+        if column > NARROW_COLUMNS:
+            self.columns = max(self.columns, column)
 
 
 def _column_number(letters: bytes) -> int:

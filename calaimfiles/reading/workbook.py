@@ -12,10 +12,11 @@ import io
 import itertools
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
 import python_calamine
@@ -145,20 +146,19 @@ class Workbook:
     def _load(self, name: str) -> Sheet:
         if self._book is None:
             return Sheet(name, _read_csv(self.path))
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # The error-cell scan mostly inflates zip data, which runs beside calamine's own read.
-            errors = pool.submit(scan_error_cells, self.path, name) if self.is_excel else None
-            try:
-                sheet = self._book.get_sheet_by_name(name)  # parsed whole, in Rust; rows become Python lazily
-                lazy = sheet.iter_rows()
-            except Exception as error:
-                raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
-            # iter_rows starts at row 1 but at the first used column: put the leading blank columns back.
-            start, end = sheet.start, sheet.end
-            skipped = start[1] if start else 0
-            rows = (([""] * skipped + row for row in lazy) if skipped else lazy)
-            return Sheet(name, [], errors.result() if errors else {}, hidden=name in self._hidden, rest=rows,
-                         width=end[1] + 1 if end else 0)
+        # First the sheet's limits, in the one pass over its XML that also finds the error cells: calamine
+        # builds the sheet's whole range in memory, so a stray far cell must be refused before it parses.
+        errors = scan_sheet(self.path, name) if self.is_excel else {}
+        try:
+            sheet = self._book.get_sheet_by_name(name)  # parsed whole, in Rust; rows become Python lazily
+            lazy = sheet.iter_rows()
+        except Exception as error:
+            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+        # iter_rows starts at row 1 but at the first used column: put the leading blank columns back.
+        start, end = sheet.start, sheet.end
+        skipped = start[1] if start else 0
+        rows = (([""] * skipped + row for row in lazy) if skipped else lazy)
+        return Sheet(name, [], errors, hidden=name in self._hidden, rest=rows, width=end[1] + 1 if end else 0)
 
 
 def _short(error: Exception) -> str:
@@ -250,32 +250,51 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def scan_error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
-    """Find cells stored with type `e` (Excel errors) by streaming the sheet XML; usually none."""
+def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Stream the sheet's XML once: refuse it when it is beyond the limits (`limits.SheetGuard`), and find the
+    cells stored with type `e` (Excel errors; usually none), which calamine would return as blanks."""
     found: dict[tuple[int, int], str] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet_name)
             if part is None:
                 return found
+            guard = limits.SheetGuard(part)
             with archive.open(part) as stream:
-                tail = b""
-                while True:
-                    chunk = stream.read(_SCAN_CHUNK)
-                    buffer = tail + chunk
-                    if not chunk:
-                        _collect_errors(buffer, found)
-                        break
-                    cut = buffer.rfind(b"</row>")
-                    if cut < 0:
-                        tail = buffer
-                        continue
-                    cut += len(b"</row>")
-                    _collect_errors(buffer[:cut], found)
-                    tail = buffer[cut:]
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
+                for chunk in _xml_chunks(stream):
+                    if guard.feed(chunk):
+                        _collect_errors(chunk, found)
+
+            def again() -> Iterator[bytes]:
+                with archive.open(part) as stream:
+                    yield from _xml_chunks(stream)
+
+            guard.finish(again)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
         raise ReadError(f"the workbook is damaged ({_short(error)})") from None
     return found
+
+
+def _xml_chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    """The part in pieces of about _SCAN_CHUNK bytes that end after a row (else after a cell, else before a
+    tag), so that no cell is cut in two and a part without rows cannot grow the buffer."""
+    tail = b""
+    while chunk := stream.read(_SCAN_CHUNK):
+        buffer = tail + chunk
+        cut = _chunk_end(buffer)
+        yield buffer[:cut]
+        tail = buffer[cut:]
+    if tail:
+        yield tail
+
+
+def _chunk_end(buffer: bytes) -> int:
+    for end in (b"</row>", b"</c>"):
+        at = buffer.rfind(end)
+        if at >= 0:
+            return at + len(end)
+    at = buffer.rfind(b"<")
+    return at if at > 0 else len(buffer)
 
 
 def _collect_errors(buffer: bytes, found: dict[tuple[int, int], str]) -> None:
