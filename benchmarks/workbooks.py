@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from calaimfiles.findings import column_letter
+
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 GENERATOR_VERSION = 2  # bump when the generated content changes, so stale cached files are not reused
 SEED = 20261105
@@ -326,20 +328,11 @@ _PARTS = {
 }
 
 
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def write_files(xlsx: Path, csv_path: Path, headers: Sequence[str], columns: Sequence[str],
                 rows: Iterator[dict[str, object]]) -> None:
     """Stream the rows into an xlsx workbook (one sheet, `RTF`) and the same rows into a CSV file."""
     strings: dict[str, int] = {}
-    letters = [_letters(i) for i in range(len(columns))]
+    letters = [column_letter(i) for i in range(len(columns))]
     partial_xlsx, partial_csv = xlsx.with_suffix(".partial.xlsx"), csv_path.with_suffix(".partial.csv")
     with zipfile.ZipFile(partial_xlsx, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive, \
             partial_csv.open("w", newline="", encoding="utf-8") as csv_file:

@@ -214,7 +214,7 @@ def test_cells_without_references_are_counted_as_the_reader_places_them(tmp_path
     run = b'<row r="1048000">' + b"<c><v>1</v></c>" * 200 + b"</row>"
     path = repack(good_rtf(tmp_path / "plain.xlsx"), tmp_path / "run.xlsx",
                   sheet_xml(lambda data: data.replace(b"</sheetData>", run + b"</sheetData>")))
-    with pytest.raises(ReadError, match="spans up to 1,048,000 rows by 278 columns"):
+    with pytest.raises(ReadError, match="spans up to 1,048,000 rows by 200 columns"):
         scan_sheet(path, "RTF")
 
 
@@ -258,3 +258,11 @@ def test_an_ordinary_zip_stream_error_is_one_line(tmp_path: Path) -> None:
     data[start: start + 40] = b"\xff" * 40
     path.write_bytes(bytes(data))
     assert_one_line(CliRunner().invoke(app, ["validate", str(path)]), "damaged")
+
+
+def test_a_writer_that_puts_the_reference_last_is_measured_not_refused(tmp_path: Path) -> None:
+    """Some writers put `r` after the style: such cells are counted exactly, and a far row alone is fine."""
+    late = b'<row r="1048000"><c s="0" r="AP1048000"><v>1</v></c><c><v>2</v></c></row>'
+    path = repack(good_rtf(tmp_path / "plain.xlsx"), tmp_path / "late.xlsx",
+                  sheet_xml(lambda data: data.replace(b"</sheetData>", late + b"</sheetData>")))
+    scan_sheet(path, "RTF")  # 1,048,000 rows by 43 columns: within the limit

@@ -53,14 +53,16 @@ _CHUNK = 1 << 24
 # The prolog of an XML part: white space, the XML declaration or processing instructions, comments.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _ROOT = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
-# What matters in a worksheet is rare in a real one, and cheap to look for with one pattern each (alternatives, or
-# a leading \b, cost several times more: the search for the pattern's literal start is lost): a cell reference
-# past row 999,999, one from column CA on, an Excel error cell (`t="e"`), text kept in the sheet itself
-# (`t="str"` for a formula's text, `t="inlineStr"`), and cells without a reference, placed one after another.
-_FAR_ROW = re.compile(rb'r="([A-Z]+)([0-9]{7,})"')
-_WIDE_COLUMN = re.compile(rb'r="([C-Z][A-Z]|[A-Z]{3,})([0-9]+)"')
+# What matters in a worksheet is rare in a real one, so a few cheap searches find it (each must start with its
+# literal text: a leading \b or alternatives at the start cost several times more): a cell reference past row
+# 999,999 or from column CA on, an Excel error cell (`t="e"`), text kept in the sheet itself (`t="str"` for a
+# formula's text, `t="inlineStr"`), and cells without a reference, which the reader places one after another.
+_FAR_OR_WIDE = re.compile(rb'r="([A-Z]+[0-9]{7,}|[C-Z][A-Z][0-9]+|[A-Z]{3,}[0-9]+)"')
+_TYPED = re.compile(rb't="(e|str|inlineStr)"')
+_UNREFERENCED = re.compile(rb"<c(?:>|/>|\s+(?!r=)[\w:]+=)")
 _ANY_ROW = re.compile(rb'r="[A-Z]*([0-9]+)"')
-_CELL = re.compile(rb"<c[\s>/]")
+_CELL_TAG = re.compile(rb"<c[\s>/][^>]*")
+_REFERENCE = re.compile(rb'\sr="([A-Z]+)')
 _LONG_TEXT = re.compile(rb">([^<]{%d,})" % (MAX_CELL_CHARS + 1))
 
 
@@ -172,29 +174,31 @@ class SheetGuard:
 
     def feed(self, chunk: bytes) -> bool:
         """Check a chunk; True when it holds Excel error cells, for the reader to collect."""
-        for pattern in (_FAR_ROW, _WIDE_COLUMN):
-            for letters, digits in pattern.findall(chunk):
-                self._cell(int(digits), _column_number(letters))
-        if b't="str"' in chunk or b't="inlineStr"' in chunk:
+        for reference in _FAR_OR_WIDE.findall(chunk):
+            letters = reference.rstrip(b"0123456789")
+            self._cell(int(reference[len(letters):]), _column_number(letters))
+        kinds = set(_TYPED.findall(chunk))
+        if kinds - {b"e"}:
             _check_text(chunk)
-        if not self.unreferenced:  # Excel writes the reference first; any other order is counted exactly too
-            self.unreferenced = (b"<c>" in chunk or b"<c/>" in chunk
-                                 or chunk.count(b"<c ") > chunk.count(b'<c r="'))
-        return b't="e"' in chunk
+        # Excel writes the reference first; a cell that does not (or any other tag named <c...) is looked at
+        # closely, and any other order counts as unreferenced (measured exactly, so never wrongly refused).
+        if not self.unreferenced and chunk.count(b"<c") > chunk.count(b'<c r="'):
+            self.unreferenced = _UNREFERENCED.search(chunk) is not None
+        return b"e" in kinds
 
     def finish(self, chunks: Callable[[], Iterator[bytes]]) -> None:
         """After the last chunk. A sheet that stays within NARROW_COLUMNS is within MAX_SHEET_CELLS already;
-        otherwise `chunks` streams the part again and its range is measured: every row number, and for cells
-        without a reference, at most one column each past the widest referenced one."""
+        otherwise `chunks` streams the part again and its range is measured: every row number, and with cells
+        without a reference, each cell's column as the reader counts it."""
         if not self.columns and not self.unreferenced:
             return
         widest = 0
         for chunk in chunks():
             self.rows = max(self.rows, max((int(n) for n in _ANY_ROW.findall(chunk)), default=0))
             if self.unreferenced:
-                widest = max(widest, max(len(_CELL.findall(row)) for row in chunk.split(b"</row>")))
-        columns = max(self.columns, NARROW_COLUMNS) + widest if self.unreferenced else self.columns
-        self._cell(self.rows, min(columns, MAX_COLUMNS))
+                widest = max(widest, max(map(_row_width, chunk.split(b"</row>"))))
+        columns = max(self.columns, widest)
+        self._cell(self.rows, columns)
         if self.rows * columns > MAX_SHEET_CELLS:
             _refuse(f"the sheet in {self.part} spans up to {self.rows:,} rows by {columns:,} columns; calaimfiles "
                     f"reads sheets of up to {MAX_SHEET_CELLS:,} cells (delete stray cells far from the data)")
@@ -207,6 +211,16 @@ class SheetGuard:
         self.rows = max(self.rows, row)
         if column > NARROW_COLUMNS:
             self.columns = max(self.columns, column)
+
+
+def _row_width(row: bytes) -> int:
+    """The last column of a row: a cell without a reference goes one column right of the cell before it."""
+    column = widest = 0
+    for tag in _CELL_TAG.findall(row):
+        reference = _REFERENCE.search(tag)
+        column = _column_number(reference.group(1)) if reference else column + 1
+        widest = max(widest, column)
+    return widest
 
 
 def _column_number(letters: bytes) -> int:
