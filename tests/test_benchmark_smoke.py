@@ -1,4 +1,5 @@
-"""The scale benchmark runs end to end at a tiny size (its timings are never asserted)."""
+"""The scale benchmark runs end to end at a tiny size (its timings are never asserted); the peers it runs come
+with the dev extra."""
 
 from __future__ import annotations
 
@@ -6,14 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "scale.py"
 
 
 def test_scale_benchmark_prints_its_table(tmp_path: Path) -> None:
-    pytest.importorskip("frictionless")  # the peers come with pip install -e '.[bench]'
-    pytest.importorskip("pandera")
     command = [sys.executable, str(SCRIPT), "--sizes", "30", "--files", "0", "--repeat", "1",
                "--cache", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
