@@ -492,3 +492,14 @@ def test_a_misspelt_or_missing_profile_key_is_named(workdir: Path, remote: SshSe
     (workdir / "calaimfiles.toml").write_text('[profiles.plan]\nhost = "h"\nuser = "u"\n')
     code, _, err = run("download", "--profile", "plan")
     assert code == 2 and "inbound: Field required" in one_line(err) and "outbound: Field required" in err
+
+
+def test_a_damaged_download_memory_is_named_not_overwritten(workdir: Path, remote: SshServer) -> None:
+    memory = workdir / "calaim" / ".calaimfiles-downloads.json"
+    memory.parent.mkdir()
+    memory.write_text("{ not json")
+    _drop(remote, "mif.xlsx", b"anything")
+    code, _, err = run("download", "--profile", "plan")
+    assert code == 2 and "is damaged; move it away" in one_line(err)
+    assert memory.read_text() == "{ not json"
+    assert not (workdir / "calaim" / "mif.xlsx").exists()
