@@ -503,3 +503,10 @@ def test_a_damaged_download_memory_is_named_not_overwritten(workdir: Path, remot
     assert code == 2 and "is damaged; move it away" in one_line(err)
     assert memory.read_text() == "{ not json"
     assert not (workdir / "calaim" / "mif.xlsx").exists()
+
+
+def test_a_missing_inbound_folder_is_named(workdir: Path, remote: SshServer) -> None:
+    write_config(workdir, remote, inbound=str(remote.root / "nowhere"))
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 2 and "nowhere" in one_line(err) and "does not exist" in err
+    assert [e["result"] for e in log_lines(workdir)] == ["failed"]
