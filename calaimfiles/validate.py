@@ -140,8 +140,9 @@ def check_file(path: Path, request: ValidationRequest) -> CheckedFile:
     """Read one file and run the single-file checks on every sheet that holds a known layout. Raises InputError
     when none can be checked."""
     with _opened(path) as book:
-        # Imported here, while the sheets load in the background: the rules bring pandas, which takes a good
-        # part of a second to import; overlapping the two keeps a large file's check close to its read time.
+        # The sheets start loading in the background before the rules are imported: the rules bring pandas,
+        # which takes a good part of a second to import, and calamine parses meanwhile without the GIL.
+        book.prefetch(_sheet_names(book, request))
         from calaimfiles.rules.engine import check_sheet
 
         tables = [check_sheet(book.path, sheet, header, request.as_of, request.period)
@@ -396,12 +397,17 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _sheet_names(book: Workbook, request: ValidationRequest) -> list[str]:
+    """The sheets to look at: the one asked for with --sheet, else all of them."""
+    if request.sheet is not None and request.sheet not in book.sheet_names:
+        raise InputError(f"has no sheet named {request.sheet!r} (sheets: {', '.join(book.sheet_names)})")
+    return [request.sheet] if request.sheet is not None else list(book.sheet_names)
+
+
 def _layout_sheets(book: Workbook, request: ValidationRequest) -> Iterator[tuple[Sheet, HeaderMatch]]:
     """Each sheet that holds a known layout, with its header; InputError when there is none."""
     layouts = [load_layout(request.layout, request.plan)] if request.layout else all_layouts(request.plan)
-    if request.sheet is not None and request.sheet not in book.sheet_names:
-        raise InputError(f"has no sheet named {request.sheet!r} (sheets: {', '.join(book.sheet_names)})")
-    names = [request.sheet] if request.sheet is not None else book.sheet_names
+    names = _sheet_names(book, request)
     book.prefetch(names)
     found = empty = 0
     for name in names:
