@@ -510,3 +510,47 @@ def test_a_missing_inbound_folder_is_named(workdir: Path, remote: SshServer) -> 
     code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
     assert code == 2 and "nowhere" in one_line(err) and "does not exist" in err
     assert [e["result"] for e in log_lines(workdir)] == ["failed"]
+
+
+def test_ctrl_c_during_an_upload_leaves_no_file_on_the_server(workdir: Path, remote: SshServer) -> None:
+    """A real run interrupted as its temporary file grows on the server: exit 130, one line, no final file,
+    the temporary file removed, and the try logged as failed."""
+    import signal
+
+    source = workdir / "big.xlsx"
+    source.write_bytes(os.urandom(64 << 20))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "calaimfiles", "upload", str(source), "--profile", "plan", "--force", "--quiet"],
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    partial = remote.root / "inbound" / ".big.xlsx.part"
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size > 0) and process.poll() is None:
+        assert time.monotonic() < deadline, "the upload never started"
+        time.sleep(0.001)
+    if process.poll() is not None:
+        pytest.skip("the upload finished before it could be interrupted")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.strip() == "calaimfiles: interrupted"
+    assert inbound(remote) == []
+    assert [(e["result"], e["reason"]) for e in log_lines(workdir)] == [("failed", "interrupted")]
+
+
+def test_an_interrupt_that_breaks_the_connection_is_not_retried(remote: SshServer, tmp_path: Path) -> None:
+    """Ctrl-C inside paramiko can leave only the broken connection behind (the interrupt as its context): the
+    link stops instead of reconnecting and sending the file anyway."""
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(remote.known_hosts_line())
+    tries: list[int] = []
+
+    def interrupted_mid_packet(sftp: paramiko.SFTPClient) -> None:
+        tries.append(1)
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise paramiko.SSHException("Server connection dropped") from None
+
+    with Link(profile_of(remote, known_hosts, retries=3)) as link, pytest.raises(KeyboardInterrupt):
+        link.run(interrupted_mid_packet, "anything")
+    assert tries == [1]

@@ -171,6 +171,16 @@ def transfer_error(error: Exception, profile: SftpProfile, remote: str) -> Trans
                           transient=True)
 
 
+def _interrupted(error: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the exceptions this one was raised while handling."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _reason(error: BaseException) -> str:
     text = str(error).strip()
     return text if text and len(text) < 120 else type(error).__name__
@@ -224,6 +234,11 @@ class Link:
                 self.close()
             raise
         except (OSError, EOFError, paramiko.SSHException) as error:
+            if _interrupted(error):
+                # Ctrl-C inside paramiko can surface as the broken connection it leaves behind: a stop, not a
+                # transient failure to retry.
+                self.close()
+                raise KeyboardInterrupt from None
             translated = transfer_error(error, self.profile, remote)
             if translated.transient:
                 self.close()

@@ -22,7 +22,7 @@ import paramiko
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.transport import log
 from calaimfiles.transport.profile import SftpProfile
-from calaimfiles.transport.session import Link, TransportError
+from calaimfiles.transport.session import Link, TransportError, connect
 from calaimfiles.validate import InputError, SheetResult, ValidationRequest, validate_file
 
 # The findings that mean "not this window" rather than "wrong content" (rules/windows.py registers them).
@@ -84,6 +84,11 @@ def readiness(path: Path, request: ValidationRequest) -> Readiness:
 
 def remote_path(profile: SftpProfile, local: Path) -> str:
     return posixpath.join(profile.inbound, local.name)
+
+
+def partial_path(profile: SftpProfile, local: Path) -> str:
+    """Where the file is written before its rename: hidden, and not matching `*.xlsx`."""
+    return posixpath.join(profile.inbound, f".{local.name}.part")
 
 
 class Status(enum.Enum):
@@ -151,9 +156,18 @@ class UploadJob:
             raise
         except KeyboardInterrupt:
             self._log(outcome, "failed", "interrupted")
+            self._remove_partial(path)
             raise
         self._log(outcome, "uploaded", "; ".join(f"forced over: {reason}" for reason in obstacles))
         return outcome
+
+    def _remove_partial(self, path: Path) -> None:
+        """After Ctrl-C the session may be broken mid-packet: remove the temporary file over a new one, briefly
+        (best effort; a second Ctrl-C stops it)."""
+        self.link.close()
+        brief = self.profile.model_copy(update={"timeout": min(self.profile.timeout, 5.0)})
+        with contextlib.suppress(Exception), connect(brief, self.link.secrets) as session:
+            session.sftp.remove(partial_path(self.profile, path))
 
     def _refused(self, outcome: Outcome, reasons: list[str]) -> Outcome:
         outcome.status = Status.WOULD_REFUSE if self.dry_run else Status.REFUSED
@@ -183,7 +197,7 @@ def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, *, replac
          progress: Progress | None = None) -> str:
     """One try at putting `local` in the inbound folder; returns its remote path. Raises RemoteExists."""
     target = remote_path(profile, local)
-    partial = posixpath.join(profile.inbound, f".{local.name}.part")
+    partial = partial_path(profile, local)
     if not replace and exists(sftp, target):
         raise RemoteExists(f"{profile.address}:{target} is already there; --replace overwrites it")
     size = local.stat().st_size
