@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from calaimfiles.commands.common import AsOf, as_of_day, failure_reason, one_line_errors, resolve_plan
 from calaimfiles.commands.progress import TransferProgress
 from calaimfiles.commands.sftp import AskPassword, ProfileName, open_profile, secrets_for, transport_errors
+
+if TYPE_CHECKING:
+    from calaimfiles.validate import ValidationRequest
 
 CHECKED_ON_ARRIVAL = ("MIF", "CSASF")
 
@@ -34,8 +37,10 @@ def download_command(
     """
     from calaimfiles.transport.download import DownloadState, fetch, outbound_files
     from calaimfiles.transport.session import Link
+    from calaimfiles.validate import ValidationRequest
 
     profile = open_profile(profile_name)
+    request = ValidationRequest(as_of=as_of_day(as_of), plan=resolve_plan(profile.plan))
     folder = to or profile.local_dir
     where = f"{profile.address}:{profile.outbound}"
     with one_line_errors(folder):
@@ -62,17 +67,17 @@ def download_command(
                 continue
             renamed = f" (your {remote.name} differs and was kept)" if fetched.local.name != remote.name else ""
             progress.say(f"fetched {remote.name} -> {fetched.local}{renamed}")
-            errors |= _check_arrival(fetched.local, as_of, profile.plan, progress)
+            errors |= _check_arrival(fetched.local, request, progress)
     raise typer.Exit(1 if errors else 0)
 
 
-def _check_arrival(path: Path, as_of: str | None, plan: str | None, progress: TransferProgress) -> bool:
+def _check_arrival(path: Path, request: ValidationRequest, progress: TransferProgress) -> bool:
     """Validate a plan's file as it lands; True when it has errors. Other files are only named."""
     from calaimfiles.findings import Severity
-    from calaimfiles.validate import ValidationRequest, validate_file
+    from calaimfiles.validate import validate_file
 
     try:
-        results = validate_file(path, ValidationRequest(as_of=as_of_day(as_of), plan=resolve_plan(plan)))
+        results = validate_file(path, request)
     except Exception as error:
         progress.say(f"  not checked: {failure_reason(error)}")
         return False

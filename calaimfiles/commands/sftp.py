@@ -111,5 +111,6 @@ def trust_command(
     elif not typer.confirm(f"Record it in {profile.known_hosts}?", default=False):
         typer.echo("not recorded")
         raise typer.Exit(1)
-    record(profile.known_hosts, profile.address, key)
-    typer.echo(f"recorded {describe(key)} for {profile.address} in {profile.known_hosts}")
+    replaced = record(profile.known_hosts, profile.address, key)
+    typer.echo(f"recorded {describe(key)} for {profile.address} in {profile.known_hosts}"
+               + (" (the old key is removed)" if replaced else ""))

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, NoReturn
 
+from calaimfiles.findings import column_number
 from calaimfiles.reading import workbook  # which calls check_limits: imported as a module, so either loads first
 
 MAX_FILE_BYTES = 1 << 29  # 512 MiB
@@ -48,7 +49,7 @@ MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
 MAX_CELL_CHARS = 32_767
 
 _PROLOG_BYTES = 1 << 16  # an XML part's declaration and comments before its first element fit in far less
-_CHUNK = 1 << 24
+CHUNK_BYTES = 1 << 24  # how much XML is looked at in one piece
 
 # The prolog of an XML part: white space, the XML declaration or processing instructions, comments.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
@@ -114,7 +115,7 @@ def _check_part(name: str, stream: IO[bytes]) -> None:
     macros) end the check at their first byte; worksheets are left to their SheetGuard."""
     head = stream.read(_PROLOG_BYTES)
     if _root_element(name, head) == b"sst":
-        for chunk in _whole_tags(head, stream):
+        for chunk in xml_chunks(stream, head):
             _check_text(chunk)
 
 
@@ -137,22 +138,27 @@ def _root_element(name: str, head: bytes) -> bytes | None:
     return root.group(1) if root else None
 
 
-def _whole_tags(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
-    """The part in chunks that end before a `<`, so no tag or text is cut in two."""
+def xml_chunks(stream: IO[bytes], head: bytes = b"") -> Iterator[bytes]:
+    """An XML part in pieces of about CHUNK_BYTES that end after a row (else after a cell, else before a tag),
+    so that no cell, tag or text run is cut in two and a part without rows cannot grow the buffer. `head` is
+    what was already read from the stream."""
     tail = head
-    while True:
-        chunk = stream.read(_CHUNK)
+    while chunk := stream.read(CHUNK_BYTES):
         buffer = tail + chunk
-        if not chunk:
-            yield buffer
-            return
-        cut = buffer.rfind(b"<")
-        if cut <= 0:  # one text run fills the whole chunk: hand it on, it is far over the cell limit
-            tail = b""
-            yield buffer
-            continue
-        tail = buffer[cut:]
+        cut = _chunk_end(buffer)
         yield buffer[:cut]
+        tail = buffer[cut:]
+    if tail:
+        yield tail
+
+
+def _chunk_end(buffer: bytes) -> int:
+    for end in (b"</row>", b"</c>"):
+        at = buffer.rfind(end)
+        if at >= 0:
+            return at + len(end)
+    at = buffer.rfind(b"<")
+    return at if at > 0 else len(buffer)  # one text run fills the chunk: hand it on, far over the cell limit
 
 
 def _check_text(chunk: bytes) -> None:
@@ -176,7 +182,7 @@ class SheetGuard:
         """Check a chunk; True when it holds Excel error cells, for the reader to collect."""
         for reference in _FAR_OR_WIDE.findall(chunk):
             letters = reference.rstrip(b"0123456789")
-            self._cell(int(reference[len(letters):]), _column_number(letters))
+            self._cell(int(reference[len(letters):]), column_number(letters.decode()))
         kinds = set(_TYPED.findall(chunk))
         if kinds - {b"e"}:
             _check_text(chunk)
@@ -218,16 +224,9 @@ def _row_width(row: bytes) -> int:
     column = widest = 0
     for tag in _CELL_TAG.findall(row):
         reference = _REFERENCE.search(tag)
-        column = _column_number(reference.group(1)) if reference else column + 1
+        column = column_number(reference.group(1).decode()) if reference else column + 1
         widest = max(widest, column)
     return widest
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + char - 64
-    return number
 
 
 def _size(count: int) -> str:

@@ -16,11 +16,12 @@ import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import Any
 from xml.etree import ElementTree
 
 import python_calamine
 
+from calaimfiles.findings import column_number
 from calaimfiles.reading import limits
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -28,7 +29,6 @@ READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_SCAN_CHUNK = 1 << 24
 
 # CSV injection (design notes section 3): text a spreadsheet would run as a formula. `calaimfiles convert` writes
 # it behind one more apostrophe, and `_read_csv` takes that apostrophe off; apostrophes already in front count
@@ -243,13 +243,6 @@ def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     return None
 
 
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for char in letters:
-        index = index * 26 + (char - 64)
-    return index - 1
-
-
 def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     """Stream the sheet's XML once: refuse it when it is beyond the limits (`limits.SheetGuard`), and find the
     cells stored with type `e` (Excel errors; usually none), which calamine would return as blanks."""
@@ -261,13 +254,13 @@ def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
                 return found
             guard = limits.SheetGuard(part)
             with archive.open(part) as stream:
-                for chunk in _xml_chunks(stream):
+                for chunk in limits.xml_chunks(stream):
                     if guard.feed(chunk):
                         _collect_errors(chunk, found)
 
             def again() -> Iterator[bytes]:
                 with archive.open(part) as stream:
-                    yield from _xml_chunks(stream)
+                    yield from limits.xml_chunks(stream)
 
             guard.finish(again)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
@@ -275,32 +268,8 @@ def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     return found
 
 
-def _xml_chunks(stream: IO[bytes]) -> Iterator[bytes]:
-    """The part in pieces of about _SCAN_CHUNK bytes that end after a row (else after a cell, else before a
-    tag), so that no cell is cut in two and a part without rows cannot grow the buffer."""
-    tail = b""
-    while chunk := stream.read(_SCAN_CHUNK):
-        buffer = tail + chunk
-        cut = _chunk_end(buffer)
-        yield buffer[:cut]
-        tail = buffer[cut:]
-    if tail:
-        yield tail
-
-
-def _chunk_end(buffer: bytes) -> int:
-    for end in (b"</row>", b"</c>"):
-        at = buffer.rfind(end)
-        if at >= 0:
-            return at + len(end)
-    at = buffer.rfind(b"<")
-    return at if at > 0 else len(buffer)
-
-
 def _collect_errors(buffer: bytes, found: dict[tuple[int, int], str]) -> None:
-    if b't="e"' not in buffer:
-        return
     for pattern in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
         for match in pattern.finditer(buffer):
             row = int(match.group(2)) - 1
-            found[(row, _column_index(match.group(1)))] = match.group(3).decode("utf-8", "replace")
+            found[(row, column_number(match.group(1).decode()) - 1)] = match.group(3).decode("utf-8", "replace")

@@ -44,10 +44,6 @@ class Readiness:
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
 
-    @property
-    def ready(self) -> bool:
-        return not self.outside_window and not self.errors
-
     def reasons(self) -> list[str]:
         """One sentence per obstacle, without member values (they go to logs and to pipes)."""
         reasons = [f"outside its submission window: {_where(f)}{f.message}" for f in self.outside_window[:1]]
