@@ -59,7 +59,6 @@ _ROOT = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
 # 999,999 or from column CA on, an Excel error cell (`t="e"`), text kept in the sheet itself (`t="str"` for a
 # formula's text, `t="inlineStr"`), and cells without a reference, which the reader places one after another.
 _FAR_OR_WIDE = re.compile(rb'r="([A-Z]+[0-9]{7,}|[C-Z][A-Z][0-9]+|[A-Z]{3,}[0-9]+)"')
-_TYPED = re.compile(rb't="(e|str|inlineStr)"')
 _UNREFERENCED = re.compile(rb"<c(?:>|/>|\s+(?!r=)[\w:]+=)")
 _ANY_ROW = re.compile(rb'r="[A-Z]*([0-9]+)"')
 _CELL_TAG = re.compile(rb"<c[\s>/][^>]*")
@@ -183,14 +182,13 @@ class SheetGuard:
         for reference in _FAR_OR_WIDE.findall(chunk):
             letters = reference.rstrip(b"0123456789")
             self._cell(int(reference[len(letters):]), column_number(letters.decode()))
-        kinds = set(_TYPED.findall(chunk))
-        if kinds - {b"e"}:
+        if b't="str"' in chunk or b't="inlineStr"' in chunk:  # text kept in the sheet rather than shared
             _check_text(chunk)
         # Excel writes the reference first; a cell that does not (or any other tag named <c...) is looked at
         # closely, and any other order counts as unreferenced (measured exactly, so never wrongly refused).
         if not self.unreferenced and chunk.count(b"<c") > chunk.count(b'<c r="'):
             self.unreferenced = _UNREFERENCED.search(chunk) is not None
-        return b"e" in kinds
+        return b't="e"' in chunk
 
     def finish(self, chunks: Callable[[], Iterator[bytes]]) -> None:
         """After the last chunk. A sheet that stays within NARROW_COLUMNS is within MAX_SHEET_CELLS already;

@@ -1,6 +1,7 @@
 """Open a workbook or CSV file and hand out its sheets as grids anchored at A1.
 
-python-calamine does the reading (several times faster than openpyxl). Two of its habits are corrected
+python-calamine does the reading (several times faster than openpyxl); a large sheet is read in pieces on
+every core (`pieces`). Two of its habits are corrected
 here: rows and columns keep the numbers Excel shows (the grid always starts at A1), and error cells
 (`#N/A`, `#REF!`), which calamine returns as blanks, are recovered from the sheet XML.
 """
@@ -22,7 +23,7 @@ from xml.etree import ElementTree
 import python_calamine
 
 from calaimfiles.findings import column_number
-from calaimfiles.reading import limits
+from calaimfiles.reading import limits, pieces
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
@@ -43,7 +44,7 @@ class ReadError(Exception):
 
 class Sheet:
     """One sheet, anchored at A1: row 0 is Excel row 1 and column 0 is column A. Error cells map (row, col) ->
-    text.
+    text (for a sheet read in pieces, complete once its rows have been read).
 
     A large sheet is never held whole as Python lists: the first rows are kept (the header is among them) and
     `body` streams the rest once, for `build_table` to number as they go by. `rows` reads the whole sheet into
@@ -60,7 +61,7 @@ class Sheet:
         width: int | None = None,
     ) -> None:
         self.name = name
-        self.error_cells = error_cells or {}
+        self.error_cells = {} if error_cells is None else error_cells  # filled as a sheet read in pieces goes
         self.hidden = hidden
         self.width = max(map(len, rows), default=0) if width is None else width
         self._first = rows
@@ -85,6 +86,10 @@ class Sheet:
         if self._rest is not None:
             self._first.extend(self._rest)
             self._rest = None
+            width = max(map(len, self._first), default=0)
+            if any(len(row) != width for row in self._first):  # a sheet read in pieces: rows as wide as the widest
+                self._first = [row + [""] * (width - len(row)) for row in self._first]
+            self.width = max(self.width, width)
         return self._first
 
     def body(self, start: int) -> Iterator[list[Any]]:
@@ -146,9 +151,24 @@ class Workbook:
     def _load(self, name: str) -> Sheet:
         if self._book is None:
             return Sheet(name, _read_csv(self.path))
+        hidden = name in self._hidden
+        if self.is_excel:
+            part = self._large_part(name)
+            if part is not None:
+                found: dict[tuple[int, int], str] = {}
+                rows = self._rows_in_pieces(name, part, found)
+                first = next(rows, None)  # starts the pieces now, in the thread that prefetches
+                return Sheet(name, [] if first is None else [first], found, hidden=hidden, rest=rows, width=0)
         # First the sheet's limits, in the one pass over its XML that also finds the error cells: calamine
         # builds the sheet's whole range in memory, so a stray far cell must be refused before it parses.
         errors = scan_sheet(self.path, name) if self.is_excel else {}
+        rows, width = self._whole_rows(name)
+        return Sheet(name, [], errors, hidden=hidden, rest=rows, width=width)
+
+    def _whole_rows(self, name: str) -> tuple[Iterator[list[Any]], int]:
+        """The sheet parsed whole by calamine (its limits already checked): rows from row 1, each from column A,
+        made into Python lazily, and the width."""
+        assert self._book is not None
         try:
             sheet = self._book.get_sheet_by_name(name)  # parsed whole, in Rust; rows become Python lazily
             lazy = sheet.iter_rows()
@@ -158,7 +178,37 @@ class Workbook:
         start, end = sheet.start, sheet.end
         skipped = start[1] if start else 0
         rows = (([""] * skipped + row for row in lazy) if skipped else lazy)
-        return Sheet(name, [], errors, hidden=name in self._hidden, rest=rows, width=end[1] + 1 if end else 0)
+        return rows, end[1] + 1 if end else 0
+
+    def _large_part(self, name: str) -> str | None:
+        """The sheet's part when it is large enough to read in pieces (`pieces.splittable`), else None."""
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                part = sheet_part(archive, name)
+                return part if part is not None and pieces.splittable(archive, part) else None
+        except (zipfile.BadZipFile, KeyError, OSError) as error:
+            raise ReadError(f"the workbook is damaged ({_short(error)})") from None
+
+    def _rows_in_pieces(self, name: str, part: str, found: dict[tuple[int, int], str]) -> Iterator[list[Any]]:
+        """The sheet's rows read in pieces, each chunk of XML first passing the sheet's limits (its error cells
+        go into `found`); the sheet is read whole from where a chunk cannot be cut."""
+        guard = limits.SheetGuard(part)
+
+        def inspect(chunk: bytes) -> bool:
+            if guard.feed(chunk):
+                _collect_errors(chunk, found)
+            return not guard.columns and not guard.unreferenced
+
+        def whole() -> Iterator[list[Any]]:
+            found.update(scan_sheet(self.path, name))
+            return self._whole_rows(name)[0]
+
+        try:
+            yield from pieces.read_rows(self.path, part, name, inspect, whole)
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
+            raise ReadError(f"the workbook is damaged ({_short(error)})") from None
+        except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError) as error:
+            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
 
 
 def _short(error: Exception) -> str:

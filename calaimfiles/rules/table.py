@@ -153,6 +153,7 @@ def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
     layout = header.layout
     first_data_row = header.header_row + 2  # Excel numbers rows from 1, and the data starts below the header
     cells = _number_cells(sheet.body(header.header_row + 1), sheet.width)
+    width = cells.codes.shape[1]
     excel_rows = cells.kept + first_data_row
     errors_by_column: dict[int, dict[int, str]] = {}
     if sheet.error_cells:
@@ -167,7 +168,7 @@ def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
     table = Table(layout, sheet.name, header, options, excel_rows, {}, {}, raw)
     for column in layout.columns:
         index = header.columns.get(column.id)
-        if index is not None and index < sheet.width:
+        if index is not None and index < width:
             codes, present = pd.factorize(cells.codes[:, index])
             distinct = cells.values[present]
         else:  # a missing column reads as blank (COLUMN-MISSING says so once)
@@ -182,6 +183,7 @@ def build_table(sheet: Sheet, header: HeaderMatch, options: Options) -> Table:
 
 
 _CHUNK_ROWS = 4096
+_BLANK_CODE = 2  # the code of "" in `_number_cells`, which seeds its table with FALSE, TRUE and ""
 
 
 @dataclass
@@ -195,7 +197,8 @@ class _Cells:
 
 
 def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
-    """Number every distinct cell value, a chunk of rows at a time, so the sheet is never held whole.
+    """Number every distinct cell value, a chunk of rows at a time, so the sheet is never held whole. The table is
+    `width` columns wide, or as wide as its widest row (a sheet read in pieces learns its width as it goes).
 
     Each chunk is hashed in one row-major pass (the cells of a row lie together in memory, several times faster
     than column by column) into one table of codes shared by all chunks. Python holds TRUE == 1 == 1.0 (and
@@ -205,7 +208,7 @@ def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
     negative until the end as the shared table keeps growing.
     """
     factorizer = hashtable.ObjectFactorizer(1024)
-    factorizer.factorize(np.array([False, True], dtype=object), na_sentinel=-1)
+    factorizer.factorize(np.array([False, True, ""], dtype=object), na_sentinel=-1)  # "" pads short rows
     first: dict[int, Any] = {}  # code 0 or 1 -> the first cell seen with it
     extra: dict[tuple[int, type], int] = {}
     extra_values: list[Any] = []
@@ -219,6 +222,7 @@ def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
         offset += len(chunk)
         if not len(kept):
             continue
+        width = max(width, max(map(len, chunk)))
         flat = _grid(chunk if len(kept) == len(chunk) else [chunk[i] for i in kept], width).ravel()
         labels = factorizer.factorize(flat, na_sentinel=-1)
         for code in (0, 1):
@@ -235,6 +239,8 @@ def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
                     extra_values.append(cells[int(np.argmax(of_kind))])
                 labels[positions[of_kind]] = extra[(code, other)]
         parts.append(labels.astype(np.int32).reshape(len(kept), width))
+    parts = [p if p.shape[1] == width else np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=_BLANK_CODE)
+             for p in parts]
     codes = np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int32)
     del parts
     values = factorizer.uniques.to_array().copy()
