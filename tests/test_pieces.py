@@ -159,7 +159,7 @@ def test_large_sheets_only_and_never_on_one_core(tmp_path: Path, monkeypatch: py
     with zipfile.ZipFile(path) as archive:
         assert not pieces.splittable(archive, "xl/worksheets/sheet1.xml")  # far below SPLIT_BYTES
         monkeypatch.setattr(pieces, "SPLIT_BYTES", 0)
-        monkeypatch.setattr(pieces, "workers", lambda: 0)
-        assert not pieces.splittable(archive, "xl/worksheets/sheet1.xml")
         monkeypatch.setattr(pieces, "workers", lambda: 1)
+        assert not pieces.splittable(archive, "xl/worksheets/sheet1.xml")
+        monkeypatch.setattr(pieces, "workers", lambda: 2)
         assert pieces.splittable(archive, "xl/worksheets/sheet1.xml")

@@ -49,7 +49,7 @@ MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
 MAX_CELL_CHARS = 32_767
 
 _PROLOG_BYTES = 1 << 16  # an XML part's declaration and comments before its first element fit in far less
-CHUNK_BYTES = 1 << 24  # how much XML is looked at in one piece
+CHUNK_BYTES = 1 << 21  # how much XML is looked at at once
 
 # The prolog of an XML part: white space, the XML declaration or processing instructions, comments.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas._libs import hashtable  # type: ignore[attr-defined]  # its ObjectFactorizer numbers chunk by chunk
 
 from calaimfiles.findings import Finding, Fix, Severity, cell_name
 from calaimfiles.layouts import Column, FieldType, Layout
@@ -200,15 +200,15 @@ def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
     """Number every distinct cell value, a chunk of rows at a time, so the sheet is never held whole. The table is
     `width` columns wide, or as wide as its widest row (a sheet read in pieces learns its width as it goes).
 
-    Each chunk is hashed in one row-major pass (the cells of a row lie together in memory, several times faster
-    than column by column) into one table of codes shared by all chunks. Python holds TRUE == 1 == 1.0 (and
-    FALSE == 0), so those cells are split by type: a TRUE in a Y/N column must not stand for a 1 in a count
-    column. The table is seeded with FALSE and TRUE, so codes 0 and 1 gather every such cell; cells of another
-    type than the first one seen get codes of their own (and a None cell, which the table leaves out, one too),
-    negative until the end as the shared table keeps growing.
+    Each chunk goes cell by cell, in C (`map` over a dict), into one table of codes shared by all chunks: a code
+    is the order in which a value was first seen. Python holds TRUE == 1 == 1.0 (and FALSE == 0), so those cells
+    are split by type: a TRUE in a Y/N column must not stand for a 1 in a count column. The table is seeded with
+    FALSE and TRUE, so codes 0 and 1 gather every such cell; cells of another type than the first one seen get
+    codes of their own, negative until the end as the shared table keeps growing.
     """
-    factorizer = hashtable.ObjectFactorizer(1024)
-    factorizer.factorize(np.array([False, True, ""], dtype=object), na_sentinel=-1)  # "" pads short rows
+    table: defaultdict[Any, int] = defaultdict(itertools.count().__next__)
+    for seed in (False, True, ""):  # codes 0, 1 and _BLANK_CODE ("" pads short rows)
+        table[seed]
     first: dict[int, Any] = {}  # code 0 or 1 -> the first cell seen with it
     extra: dict[tuple[int, type], int] = {}
     extra_values: list[Any] = []
@@ -223,34 +223,34 @@ def _number_cells(rows: Iterator[list[Any]], width: int) -> _Cells:
         if not len(kept):
             continue
         width = max(width, max(map(len, chunk)))
-        flat = _grid(chunk if len(kept) == len(chunk) else [chunk[i] for i in kept], width).ravel()
-        labels = factorizer.factorize(flat, na_sentinel=-1)
+        chosen = _padded(chunk if len(kept) == len(chunk) else [chunk[i] for i in kept], width)
+        labels = np.fromiter(map(table.__getitem__, itertools.chain.from_iterable(chosen)), dtype=np.int32,
+                             count=len(chosen) * width)
         for code in (0, 1):
             positions = np.flatnonzero(labels == code)
             if not len(positions):
                 continue
-            cells = flat[positions].tolist()
+            cells = [chosen[p // width][p % width] for p in positions.tolist()]
             kinds = np.array([cell.__class__ for cell in cells], dtype=object)
             canonical = first.setdefault(code, cells[0]).__class__
             for other in set(kinds.tolist()) - {canonical}:
                 of_kind = kinds == other
                 if (code, other) not in extra:
-                    extra[(code, other)] = -2 - len(extra_values)
+                    extra[(code, other)] = -1 - len(extra_values)
                     extra_values.append(cells[int(np.argmax(of_kind))])
                 labels[positions[of_kind]] = extra[(code, other)]
-        parts.append(labels.astype(np.int32).reshape(len(kept), width))
+        parts.append(labels.reshape(len(chosen), width))
     parts = [p if p.shape[1] == width else np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=_BLANK_CODE)
              for p in parts]
     codes = np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int32)
     del parts
-    values = factorizer.uniques.to_array().copy()
+    values = np.fromiter(table, dtype=object, count=len(table))
     values[0], values[1] = first.get(0, False), first.get(1, True)
-    if extra_values or (codes == -1).any():
+    if extra_values:
         count = len(values)
-        values = np.concatenate([values, np.array([*extra_values, None], dtype=object)])
-        codes[codes == -1] = count + len(extra_values)
+        values = np.concatenate([values, np.fromiter(extra_values, dtype=object, count=len(extra_values))])
         for j in range(len(extra_values)):
-            codes[codes == -2 - j] = count + j
+            codes[codes == -1 - j] = count + j
     kept_rows = np.concatenate(kept_parts) if kept_parts else np.empty(0, dtype=np.int64)
     return _Cells(codes, values, kept_rows.astype(np.int64))
 
@@ -276,14 +276,11 @@ class _RawColumns(dict[str, np.ndarray]):
         return raw
 
 
-def _grid(rows: list[list[Any]], width: int) -> np.ndarray:
-    """Rows as one 2-D object array (padded, should a reader ever hand out uneven rows)."""
-    if not rows or width == 0:
-        return np.empty((len(rows), width), dtype=object)
-    if any(len(row) != width for row in rows):
-        rows = [row + [""] * (width - len(row)) for row in rows]
-    cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
-    return cells.reshape(len(rows), width)
+def _padded(rows: list[list[Any]], width: int) -> list[list[Any]]:
+    """Rows all `width` cells long (a sheet read in pieces has rows as wide as their piece)."""
+    if all(len(row) == width for row in rows):
+        return rows
+    return [row + [""] * (width - len(row)) for row in rows]
 
 
 def _normalise_column(
