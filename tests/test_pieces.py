@@ -163,3 +163,26 @@ def test_large_sheets_only_and_never_on_one_core(tmp_path: Path, monkeypatch: py
         assert not pieces.splittable(archive, "xl/worksheets/sheet1.xml")
         monkeypatch.setattr(pieces, "workers", lambda: 2)
         assert pieces.splittable(archive, "xl/worksheets/sheet1.xml")
+
+
+def test_dates_of_the_1904_calendar_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904  # the date system lives in workbook.xml, which every piece carries
+    sheet = book.active
+    sheet.title = "Dates"
+    for n in range(1, 30):
+        sheet.append([f"r{n}", dt.date(2026, 1, 1) + dt.timedelta(days=n)])
+    path = tmp_path / "mac.xlsx"
+    book.save(path)
+    rows = same_both_ways(path, "Dates", monkeypatch)
+    assert rows[0][1] in (dt.date(2026, 1, 2), dt.datetime(2026, 1, 2))
+
+
+def test_a_sheet_whose_root_tag_has_a_prefix_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    path = repack(rows_of_numbers(tmp_path, 30), tmp_path / "prefixed.xlsx",
+                  sheet_xml(lambda xml: xml.replace(b"<worksheet ", b'<x:worksheet xmlns:x="%s" ' % main, 1)
+                            .replace(b"</worksheet>", b"</x:worksheet>")))
+    assert same_both_ways(path, "Grid", monkeypatch)[29] == ["r30", 30.0, 60.0]

@@ -36,7 +36,7 @@ SPLIT_BYTES = 32 << 20  # a sheet's XML from this size on is read in pieces (abo
 PIECE_BYTES = 16 << 20  # the least XML in one piece: each piece costs calamine a read of the shared strings
 MAX_PIECES = 8  # a huge sheet gets larger pieces rather than more reads of its shared strings
 
-_SHEET_DATA = re.compile(rb"<sheetData\s*>")
+_OPENING = re.compile(rb"<worksheet\b[^>]*>.*?<sheetData\s*>", re.DOTALL)  # both tags plain, as _CLOSING closes
 _NEEDED_RELATIONS = (b"/styles", b"/sharedStrings")
 _RELATION = re.compile(rb"<Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'\b(Type|Target)="([^"]*)"')
@@ -157,9 +157,9 @@ def _cut(
 
 
 def _opening(head: bytes) -> tuple[bytes | None, bytes]:
-    """The sheet's XML up to and including `<sheetData>`, and what follows; None until the plain tag has come (a
-    sheet whose tags carry a namespace prefix never gets one, and is read whole)."""
-    match = _SHEET_DATA.search(head)
+    """The sheet's XML up to and including `<sheetData>`, and what follows; None until the plain tags have come (a
+    sheet whose tags carry a namespace prefix never gets them, and is read whole)."""
+    match = _OPENING.search(head)
     return (None, head) if match is None else (head[:match.end()], head[match.end():])
 
 
