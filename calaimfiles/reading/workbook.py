@@ -1,9 +1,9 @@
 """Open a workbook or CSV file and hand out its sheets as grids anchored at A1.
 
-python-calamine does the reading (several times faster than openpyxl); a large sheet is read in pieces on
-every core (`pieces`). Two of its habits are corrected
-here: rows and columns keep the numbers Excel shows (the grid always starts at A1), and error cells
-(`#N/A`, `#REF!`), which calamine returns as blanks, are recovered from the sheet XML.
+python-calamine does the reading (several times faster than openpyxl), and a large sheet is read in pieces on
+every core (`pieces`). Two of calamine's habits are corrected here: rows and columns keep the numbers Excel shows
+(the grid always starts at A1), and error cells (`#N/A`, `#REF!`), which calamine returns as blanks, are recovered
+from the sheet XML.
 """
 
 from __future__ import annotations
