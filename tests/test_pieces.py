@@ -110,14 +110,16 @@ def rows_of_numbers(tmp_path: Path, count: int) -> Path:
     return save_book(tmp_path / "numbers.xlsx", {"Grid": [[f"r{n}", n, n * 2] for n in range(1, count + 1)]})
 
 
-def test_a_row_without_its_number_sends_the_rest_to_the_whole_read(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    # calamine counts rows without a number one after the other; cut there, it would count from the piece.
-    path = repack(rows_of_numbers(tmp_path, 40), tmp_path / "unnumbered.xlsx",
-                  sheet_xml(lambda xml: xml.replace(b'<row r="30"', b"<row").replace(b'r="A30"', b"")
-                            .replace(b'r="B30"', b"").replace(b'r="C30"', b"")))
-    rows = same_both_ways(path, "Grid", monkeypatch)
-    assert rows[29] == ["r30", 30.0, 60.0]
+def test_rows_and_cells_without_their_numbers_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # calamine places a cell by its reference, so a row without its number cuts safely; cells without a reference
+    # go after the cell before (or count their rows), so from there the sheet is read whole.
+    book = rows_of_numbers(tmp_path, 40)
+    unnumbered_row = repack(book, tmp_path / "row.xlsx", sheet_xml(lambda xml: xml.replace(b'<row r="30"', b"<row")))
+    assert same_both_ways(unnumbered_row, "Grid", monkeypatch)[29] == ["r30", 30.0, 60.0]
+    unreferenced = repack(book, tmp_path / "cells.xlsx",
+                          sheet_xml(lambda xml: xml.replace(b'<row r="30"', b"<row").replace(b' r="A30"', b"")
+                                    .replace(b' r="B30"', b"").replace(b' r="C30"', b"")))
+    assert same_both_ways(unreferenced, "Grid", monkeypatch)[29] == ["r30", 30.0, 60.0]
 
 
 def test_a_wide_cell_sends_the_rest_to_the_whole_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,10 @@ are calamine's own, so a sheet reads the same whole or in pieces (tests/test_pie
 
 Every chunk of XML is inspected by the caller (the sheet's limits and its error cells) before it can reach
 calamine. A cut must not change what calamine reads, so the rest of the sheet is read whole (`whole`) as soon as
-a chunk is not plain: a row without its number (calamine counts those), or whatever `inspect` declines (cells
-without a reference, columns past the narrow limit). A piece that begins above the end of the one before means
-cells stored out of row order, which Excel never writes: refused, since rows already handed on cannot be mended.
+`inspect` declines a chunk: cells without a reference (calamine places those after the cell before, or counts
+their rows, which a cut would restart) or columns past the narrow limit; a sheet whose tags carry a namespace
+prefix is read whole from the start. A piece that begins above the end of the one before means cells stored out
+of row order, which Excel never writes: refused, since rows already handed on cannot be mended.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def _cut(
             for chunk in limits.xml_chunks(stream):
                 if stop.is_set():
                     return
-                if not inspect(chunk) or chunk.count(b"<row") != chunk.count(b'<row r="'):
+                if not inspect(chunk):
                     if opening is not None:
                         hand(pool.submit(_parse, _package(template, part, opening, body), sheet_name))
                     hand(_WHOLE)
