@@ -27,13 +27,14 @@ from calaimfiles.validate import ValidationRequest, validate_file
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def read(path: Path, name: str, *, in_pieces: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[list[Any]], dict]:
+def read(path: Path, name: str, *, in_pieces: bool, monkeypatch: pytest.MonkeyPatch,
+         chunk: int = 256) -> tuple[list[list[Any]], dict]:
     with monkeypatch.context() as patch:
         if in_pieces:
             patch.setattr(pieces, "SPLIT_BYTES", 0)
             patch.setattr(pieces, "PIECE_BYTES", 1)
             patch.setattr(pieces, "workers", lambda: 2)
-            patch.setattr(limits, "CHUNK_BYTES", 256)  # a chunk ends after a row: one or two rows a piece
+            patch.setattr(limits, "CHUNK_BYTES", chunk)  # a chunk ends after a row: one or two rows a piece
         else:
             patch.setattr(pieces, "SPLIT_BYTES", 1 << 62)
         sheet = Workbook(path).sheet(name)
@@ -188,3 +189,20 @@ def test_a_sheet_whose_root_tag_has_a_prefix_is_read_whole(tmp_path: Path, monke
                   sheet_xml(lambda xml: xml.replace(b"<worksheet ", b'<x:worksheet xmlns:x="%s" ' % main, 1)
                             .replace(b"</worksheet>", b"</x:worksheet>")))
     assert same_both_ways(path, "Grid", monkeypatch)[29] == ["r30", 30.0, 60.0]
+
+
+@pytest.mark.parametrize("hostile", ["stray_far_cell", "beyond_excel_rows", "long_cell"])
+def test_hostile_sheets_are_refused_in_pieces_as_when_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 hostile: str) -> None:
+    import test_malformed
+
+    path = getattr(test_malformed, hostile)(tmp_path)
+    messages = []
+    for in_pieces in (False, True):
+        with pytest.raises(ReadError) as refused:
+            # chunks hold a whole cell at Excel's limit, as CHUNK_BYTES does (see limits.CHUNK_BYTES)
+            read(path, "RTF", in_pieces=in_pieces, monkeypatch=monkeypatch, chunk=1 << 18)
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1]
+    gc.collect()
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("calaimfiles-")]

@@ -49,7 +49,9 @@ MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
 MAX_CELL_CHARS = 32_767
 
 _PROLOG_BYTES = 1 << 16  # an XML part's declaration and comments before its first element fit in far less
-CHUNK_BYTES = 1 << 21  # how much XML is looked at at once
+# How much XML is looked at at once: far more than a cell at Excel's limit (32,767 characters of up to six bytes
+# each, escaped), since chunks end after a cell and MAX_CELL_CHARS is checked within one chunk.
+CHUNK_BYTES = 1 << 21
 
 # The prolog of an XML part: white space, the XML declaration or processing instructions, comments.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
