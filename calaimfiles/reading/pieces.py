@@ -1,5 +1,5 @@
-"""Read a large worksheet in pieces of rows, parsed by python-calamine on the other cores while the rows of the
-pieces already parsed go on to be checked.
+"""Read a large worksheet in pieces of rows, parsed by python-calamine on every core while the rows of the pieces
+already parsed go on to be checked.
 
 calamine parses a sheet in one go, on one core, and builds the whole range before the first row comes out. Here
 the sheet's XML is cut between rows into pieces of at least PIECE_BYTES; each piece, with the sheet's opening
@@ -211,8 +211,8 @@ def _hand_on(future: _Piece, handed: int) -> Generator[list[Any], None, int]:
         return handed
     first_row, first_column = start
     if first_row < handed:
-        raise workbook.ReadError(f"the sheet stores cells of row {first_row + 1:,} after row {handed:,}; Excel keeps "
-                         "rows in order (open the file in Excel and save it again)")
+        raise workbook.ReadError(f"the sheet stores cells of row {first_row + 1:,} after row {handed:,}; Excel "
+                                 "keeps rows in order (open the file in Excel and save it again)")
     for _ in range(handed, first_row):
         yield []
     padding = [""] * first_column
