@@ -27,14 +27,19 @@ from calaimfiles.validate import ValidationRequest, validate_file
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+def cut_small(patch: pytest.MonkeyPatch, chunk: int = 256) -> None:
+    """Every sheet in pieces, each chunk of XML (it ends after a row: one or two rows) its own piece."""
+    patch.setattr(pieces, "SPLIT_BYTES", 0)
+    patch.setattr(pieces, "PIECE_BYTES", 1)
+    patch.setattr(pieces, "workers", lambda: 2)
+    patch.setattr(limits, "CHUNK_BYTES", chunk)
+
+
 def read(path: Path, name: str, *, in_pieces: bool, monkeypatch: pytest.MonkeyPatch,
          chunk: int = 256) -> tuple[list[list[Any]], dict]:
     with monkeypatch.context() as patch:
         if in_pieces:
-            patch.setattr(pieces, "SPLIT_BYTES", 0)
-            patch.setattr(pieces, "PIECE_BYTES", 1)
-            patch.setattr(pieces, "workers", lambda: 2)
-            patch.setattr(limits, "CHUNK_BYTES", chunk)  # a chunk ends after a row: one or two rows a piece
+            cut_small(patch, chunk)
         else:
             patch.setattr(pieces, "SPLIT_BYTES", 1 << 62)
         sheet = Workbook(path).sheet(name)
@@ -61,10 +66,7 @@ def test_every_example_gives_the_same_findings_in_pieces(monkeypatch: pytest.Mon
     for path in sorted(EXAMPLES.glob("*.xlsx")):
         whole = validate_file(path, request)
         with monkeypatch.context() as patch:
-            patch.setattr(pieces, "SPLIT_BYTES", 0)
-            patch.setattr(pieces, "PIECE_BYTES", 1)
-            patch.setattr(pieces, "workers", lambda: 2)
-            patch.setattr(limits, "CHUNK_BYTES", 512)
+            cut_small(patch, 512)
             cut = validate_file(path, request)
         assert [r.findings for r in cut] == [r.findings for r in whole], path.name
 
@@ -143,10 +145,7 @@ def test_stopping_early_ends_the_threads(tmp_path: Path, monkeypatch: pytest.Mon
     path = rows_of_numbers(tmp_path, 400)
     before = threading.active_count()
     with monkeypatch.context() as patch:
-        patch.setattr(pieces, "SPLIT_BYTES", 0)
-        patch.setattr(pieces, "PIECE_BYTES", 1)
-        patch.setattr(pieces, "workers", lambda: 2)
-        patch.setattr(limits, "CHUNK_BYTES", 256)
+        cut_small(patch)
         sheet = Workbook(path).sheet("Grid")
         assert sheet.head(3)[2] == ["r3", 3.0, 6.0]
         rows = sheet.body(0)

@@ -26,7 +26,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import python_calamine
@@ -38,9 +38,7 @@ PIECE_BYTES = 16 << 20  # the least XML in one piece: each piece costs calamine 
 MAX_PIECES = 8  # a huge sheet gets larger pieces rather than more reads of its shared strings
 
 _OPENING = re.compile(rb"<worksheet\b[^>]*>.*?<sheetData\s*>", re.DOTALL)  # both tags plain, as _CLOSING closes
-_NEEDED_RELATIONS = (b"/styles", b"/sharedStrings")
-_RELATION = re.compile(rb"<Relationship\b[^>]*>")
-_ATTRIBUTE = re.compile(rb'\b(Type|Target)="([^"]*)"')
+_NEEDED_RELATIONS = ("/styles", "/sharedStrings")
 _CLOSING = b"</sheetData></worksheet>"
 _OPENING_BYTES = 1 << 20  # the sheet's tags before its rows (views, columns, formats) fit in far less
 
@@ -122,6 +120,7 @@ def _cut(
         with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
             template = _template(archive, part)
             least = 0  # the first piece is one chunk, so that checking starts early; the others are larger
+            piece_bytes = max(PIECE_BYTES, archive.getinfo(part).file_size // MAX_PIECES)
             opening: bytes | None = None
             head, size, closed = b"", 0, False
             body: list[bytes] = []
@@ -149,7 +148,7 @@ def _cut(
                 if size >= least and chunk.endswith(b"</row>"):  # a chunk may end inside a very long row
                     hand(pool.submit(_parse, _package(template, part, opening, body), sheet_name))
                     body, size = [], 0
-                    least = max(PIECE_BYTES, archive.getinfo(part).file_size // MAX_PIECES)
+                    least = piece_bytes
             if opening is not None and body:
                 hand(pool.submit(_parse, _package(template, part, opening, body), sheet_name))
             hand(_END if opening is not None else _WHOLE)
@@ -175,11 +174,7 @@ def _template(archive: zipfile.ZipFile, part: str) -> bytes:
     workbook's own, the styles (which tell dates from numbers) and the shared strings. Each piece is added to a
     copy of it, so these parts are packed once."""
     names = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"]
-    for relation in _RELATION.findall(archive.read("xl/_rels/workbook.xml.rels")):
-        attributes = dict(_ATTRIBUTE.findall(relation))
-        if attributes.get(b"Type", b"").endswith(_NEEDED_RELATIONS):
-            target = attributes.get(b"Target", b"").decode()
-            names.append(target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target))
+    names += [name for kind, name in workbook.relations(archive).values() if kind.endswith(_NEEDED_RELATIONS)]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as package:
         for name in names:

@@ -152,16 +152,22 @@ class Workbook:
         if self._book is None:
             return Sheet(name, _read_csv(self.path))
         hidden = name in self._hidden
+        errors: dict[tuple[int, int], str] = {}
         if self.is_excel:
-            part = self._large_part(name)
-            if part is not None:
-                found: dict[tuple[int, int], str] = {}
-                rows = self._rows_in_pieces(name, part, found)
-                first = next(rows, None)  # starts the pieces now, in the thread that prefetches
-                return Sheet(name, [] if first is None else [first], found, hidden=hidden, rest=rows, width=0)
-        # First the sheet's limits, in the one pass over its XML that also finds the error cells: calamine
-        # builds the sheet's whole range in memory, so a stray far cell must be refused before it parses.
-        errors = scan_sheet(self.path, name) if self.is_excel else {}
+            try:
+                with zipfile.ZipFile(self.path) as archive:
+                    part = sheet_part(archive, name)
+                    if part is not None and pieces.splittable(archive, part):
+                        rows = self._rows_in_pieces(name, part, errors)
+                        first = next(rows, None)  # starts the pieces now, in the thread that prefetches
+                        return Sheet(name, [] if first is None else [first], errors, hidden=hidden, rest=rows,
+                                     width=0)
+                    # First the sheet's limits, in the one pass over its XML that also finds the error cells:
+                    # calamine builds the whole range in memory, so a stray far cell must be refused before.
+                    if part is not None:
+                        _scan_part(archive, part, errors)
+            except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
+                raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         rows, width = self._whole_rows(name)
         return Sheet(name, [], errors, hidden=hidden, rest=rows, width=width)
 
@@ -179,15 +185,6 @@ class Workbook:
         skipped = start[1] if start else 0
         rows = (([""] * skipped + row for row in lazy) if skipped else lazy)
         return rows, end[1] + 1 if end else 0
-
-    def _large_part(self, name: str) -> str | None:
-        """The sheet's part when it is large enough to read in pieces (`pieces.splittable`), else None."""
-        try:
-            with zipfile.ZipFile(self.path) as archive:
-                part = sheet_part(archive, name)
-                return part if part is not None and pieces.splittable(archive, part) else None
-        except (zipfile.BadZipFile, KeyError, OSError) as error:
-            raise ReadError(f"the workbook is damaged ({_short(error)})") from None
 
     def _rows_in_pieces(self, name: str, part: str, found: dict[tuple[int, int], str]) -> Iterator[list[Any]]:
         """The sheet's rows read in pieces, each chunk of XML first passing the sheet's limits (its error cells
@@ -271,11 +268,24 @@ _ERROR_CELL_T_FIRST = re.compile(
 )
 
 
+def relations(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
+    """The workbook's relationships: id -> (type, zip member it points to); empty when they cannot be read."""
+    try:
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    found = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        found[rel.get("Id", "")] = (rel.get("Type", ""), part)
+    return found
+
+
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The zip member that holds a sheet, found through workbook.xml and its relationships."""
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return None
     rel_id = None
@@ -284,13 +294,7 @@ def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
             rel_id = element.get(_REL_NS)
     if rel_id is None:
         return None
-    for rel in rels:
-        if rel.get("Id") == rel_id:
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                return target.lstrip("/")
-            return str(PurePosixPath("xl") / target)
-    return None
+    return relations(archive).get(rel_id, ("", None))[1]
 
 
 def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
@@ -300,22 +304,25 @@ def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet_name)
-            if part is None:
-                return found
-            guard = limits.SheetGuard(part)
-            with archive.open(part) as stream:
-                for chunk in limits.xml_chunks(stream):
-                    if guard.feed(chunk):
-                        _collect_errors(chunk, found)
-
-            def again() -> Iterator[bytes]:
-                with archive.open(part) as stream:
-                    yield from limits.xml_chunks(stream)
-
-            guard.finish(again)
+            if part is not None:
+                _scan_part(archive, part, found)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
         raise ReadError(f"the workbook is damaged ({_short(error)})") from None
     return found
+
+
+def _scan_part(archive: zipfile.ZipFile, part: str, found: dict[tuple[int, int], str]) -> None:
+    guard = limits.SheetGuard(part)
+    with archive.open(part) as stream:
+        for chunk in limits.xml_chunks(stream):
+            if guard.feed(chunk):
+                _collect_errors(chunk, found)
+
+    def again() -> Iterator[bytes]:
+        with archive.open(part) as stream:
+            yield from limits.xml_chunks(stream)
+
+    guard.finish(again)
 
 
 def _collect_errors(buffer: bytes, found: dict[tuple[int, int], str]) -> None:
