@@ -150,6 +150,42 @@ def check_file(path: Path, request: ValidationRequest) -> CheckedFile:
         return CheckedFile(book.path, tables)
 
 
+def check_files(paths: Sequence[Path], request: ValidationRequest) -> list[CheckedFile | Exception]:
+    """`check_file` for each file, in order, or the error that kept it from being checked, with the sheets of all
+    the files checked together (`rules.engine.check_sheets`): many small files cost little more than one. Every
+    sheet is held read until the checks, so give as many files as fit in memory at once."""
+    from calaimfiles.rules.engine import check_sheets
+
+    checked: list[CheckedFile | Exception] = []
+    sheets: list[tuple[CheckedFile, Sheet, HeaderMatch]] = []
+    for path in paths:
+        before = len(sheets)
+        try:
+            with _opened(path) as book:
+                book.prefetch(_sheet_names(book, request))
+                file = CheckedFile(book.path, [])
+                sheets += [(file, sheet, header) for sheet, header in _layout_sheets(book, request)]
+                checked.append(file)
+        except Exception as error:  # InputError, or a bug that must not cost the other files their results
+            del sheets[before:]
+            checked.append(error)
+    try:
+        tables = check_sheets([(file.path, sheet, header) for file, sheet, header in sheets], request.as_of,
+                              request.period)
+    except Exception:  # a bug in a check: check the files one by one, so that it shows on its own file
+        return [_checked_or_error(path, request) for path in paths]
+    for (file, _, _), table in zip(sheets, tables, strict=True):
+        file.tables.append(table)
+    return checked
+
+
+def _checked_or_error(path: Path, request: ValidationRequest) -> CheckedFile | Exception:
+    try:
+        return check_file(path, request)
+    except Exception as error:
+        return error
+
+
 def validate_file(path: Path, request: ValidationRequest) -> list[SheetResult]:
     """Validate every sheet of one file that holds a known layout. Raises InputError when none can be checked."""
     return check_file(path, request).results(request.selection)
@@ -255,12 +291,13 @@ def validate_files(
     folders = folders or {}
     in_folder = {file for folder in folders.values() for file in folder}
     with _pool(jobs, files) as pool:
-        futures = [pool.submit(_check_alone, path, request, path in in_folder) for path in files]
+        batches = [(batch, pool.submit(_check_batch, batch, request, in_folder)) for batch in _batches(files)]
         outcomes = {}
-        for path, future in zip(files, futures, strict=True):
-            outcomes[path] = future.result()
-            if on_file is not None:
-                on_file(path)
+        for batch, future in batches:
+            for path, outcome in zip(batch, future.result(), strict=True):
+                outcomes[path] = outcome
+                if on_file is not None:
+                    on_file(path)
         failed = []
         across = [(folder, pool.submit(_check_across, pairings, request))
                   for folder, pairings in _pairings(folders, outcomes)]
@@ -270,7 +307,38 @@ def validate_files(
                     _merge(outcomes[path], sheet, findings, request.selection)
             except Exception as error:  # the files keep their own results
                 failed.append(FileOutcome(folder, [], error=error))
-    return list(outcomes.values()) + failed
+    return [outcomes[path] for path in files] + failed
+
+
+# Small files are checked in batches, their sheets stacked (`check_files`). A batch holds its files read at once,
+# so it is bounded by bytes on disk as well; a larger file is checked alone, its sheets streamed.
+_BATCH_FILES = 25  # enough that a stack costs little more per file than reading it; many batches a worker
+_BATCH_BYTES = 4 << 20
+_ALONE_BYTES = 1 << 20  # about 7,000 RTF rows
+
+
+def _batches(files: Sequence[Path]) -> Iterator[list[Path]]:
+    """The files in order, in batches to check together."""
+    batch: list[Path] = []
+    size = 0
+    for path in files:
+        try:
+            bytes_ = path.stat().st_size if path.is_file() else 0
+        except OSError:
+            bytes_ = 0
+        if bytes_ > _ALONE_BYTES:
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield [path]
+            continue
+        batch.append(path)
+        size += bytes_
+        if len(batch) >= _BATCH_FILES or size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 _POOL_WORTH_BYTES = 1 << 20  # about a second of checking: below it, starting the workers costs more than it saves
@@ -287,8 +355,19 @@ def _pool(jobs: int, files: Sequence[Path]) -> Iterator[Executor]:
         with _InProcess() as executor:
             yield executor
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as executor:
+    with ProcessPoolExecutor(workers, mp_context=_worker_context()) as executor:
         yield executor
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a server process that imported the rules once (where the system has one), rather
+    than each starting a Python and importing pandas itself; never forked from this process, whose reading
+    threads may hold locks."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["calaimfiles.rules.engine"])
+    return context
 
 
 class _InProcess(Executor):
@@ -300,14 +379,20 @@ class _InProcess(Executor):
         return future
 
 
-def _check_alone(path: Path, request: ValidationRequest, summarize: bool) -> FileOutcome:
-    """Run in a worker: the single-file checks of one file, with the summaries to pair it when asked."""
-    try:
-        checked = check_file(path, request)
-        summaries = _summaries(checked) if summarize else []
-        return FileOutcome(path, checked.results(request.selection), summaries)
-    except Exception as error:  # a bug in one check must not cost the other files' results
-        return FileOutcome(path, [], error=error)
+def _check_batch(paths: list[Path], request: ValidationRequest, in_folder: set[Path]) -> list[FileOutcome]:
+    """Run in a worker: the single-file checks of a batch of files (one large file is checked alone, its sheets
+    streamed), with the summaries to pair each file of a folder."""
+    checked = [_checked_or_error(paths[0], request)] if len(paths) == 1 else check_files(paths, request)
+    outcomes = []
+    for path, file in zip(paths, checked, strict=True):
+        try:
+            if isinstance(file, Exception):
+                raise file
+            summaries = _summaries(file) if path in in_folder else []
+            outcomes.append(FileOutcome(path, file.results(request.selection), summaries))
+        except Exception as error:  # a bug in one check must not cost the other files' results
+            outcomes.append(FileOutcome(path, [], error=error))
+    return outcomes
 
 
 def _summaries(checked: CheckedFile) -> list[Summary]:

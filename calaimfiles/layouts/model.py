@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -195,10 +196,24 @@ class Layout(_Strict):
         return self.direction == "provider-to-plan"
 
     def column(self, column_id: str) -> Column:
+        try:
+            return self._columns_by_id[column_id]
+        except KeyError:
+            raise KeyError(f"layout {self.name} has no column {column_id!r}") from None
+
+    @cached_property
+    def _columns_by_id(self) -> dict[str, Column]:
+        return {column.id: column for column in self.columns}
+
+    @cached_property
+    def header_lookup(self) -> dict[str, str]:
+        """Normalised header text (canonical names and aliases) -> column id; worked out once per layout, since
+        every sheet's first rows are matched against it."""
+        lookup: dict[str, str] = {}
         for column in self.columns:
-            if column.id == column_id:
-                return column
-        raise KeyError(f"layout {self.name} has no column {column_id!r}")
+            for text in (column.name, *column.aliases):
+                lookup.setdefault(header_key(text), column.id)
+        return lookup
 
     def codeset_of(self, column_id: str) -> CodeSet:
         name = self.column(column_id).codeset

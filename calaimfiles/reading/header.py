@@ -35,15 +35,6 @@ class HeaderMatch:
         return [c.id for c in self.layout.columns if c.id not in self.columns]
 
 
-def header_lookup(layout: Layout) -> dict[str, str]:
-    """Normalised header text (canonical names and aliases) -> column id."""
-    lookup: dict[str, str] = {}
-    for column in layout.columns:
-        for text in (column.name, *column.aliases):
-            lookup.setdefault(header_key(text), column.id)
-    return lookup
-
-
 def _labels(row: Sequence[Any]) -> list[tuple[int, str, str]]:
     """The text cells of a row: (index, text, header key), worked out once for every layout."""
     return [(index, cell.strip(), header_key(cell)) for index, cell in enumerate(row)
@@ -53,7 +44,7 @@ def _labels(row: Sequence[Any]) -> list[tuple[int, str, str]]:
 def match_row(
     layout: Layout, lookup: dict[str, str], labels: list[tuple[int, str, str]], row_index: int, sheet_name: str = ""
 ) -> HeaderMatch:
-    """Score one row (its `_labels`) as the header of `layout`, whose `header_lookup` is `lookup`."""
+    """Score one row (its `_labels`) as the header of `layout`, whose `Layout.header_lookup` is `lookup`."""
     columns: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
     repeated: list[tuple[int, str]] = []
@@ -71,7 +62,7 @@ def match_row(
     precision = matched / len(labels)
     recall = matched / len(layout.columns)
     score = 2 * precision * recall / (precision + recall)
-    if sheet_name.strip().casefold() in {n.casefold() for n in layout.sheet_names}:
+    if _names_sheet(layout, sheet_name):
         score += SHEET_NAME_BONUS
     return HeaderMatch(layout, row_index, columns, unknown, repeated, score)
 
@@ -79,10 +70,17 @@ def match_row(
 def find_header(
     rows: Sequence[Sequence[Any]], layouts: Sequence[Layout], sheet_name: str = ""
 ) -> HeaderMatch | None:
-    """The best (row, layout) pair among the first rows, or None when no row looks like a known header."""
+    """The best (row, layout) pair among the first rows, or None when no row looks like a known header.
+
+    The search stops at a row no later row can beat: every cell a column of the layout and every column there
+    (with the sheet-name bonus when a layout could earn it), as in a file written from the template itself.
+    """
     best: HeaderMatch | None = None
-    lookups = [(layout, header_lookup(layout)) for layout in layouts]
+    lookups = [(layout, layout.header_lookup) for layout in layouts]
+    highest = 1 + (SHEET_NAME_BONUS if any(_names_sheet(layout, sheet_name) for layout in layouts) else 0)
     for row_index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if best is not None and best.score >= highest:
+            break
         labels = _labels(row)
         if len(labels) < MIN_MATCHED_COLUMNS:
             continue
@@ -94,3 +92,8 @@ def find_header(
             if best is None or candidate.score > best.score:
                 best = candidate
     return best
+
+
+def _names_sheet(layout: Layout, sheet_name: str) -> bool:
+    """The sheet has one of the names the layout's template gives it."""
+    return sheet_name.strip().casefold() in {n.casefold() for n in layout.sheet_names}

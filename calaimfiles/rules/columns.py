@@ -132,7 +132,7 @@ def _check_conditional(table: Table, column_id: str, blank: np.ndarray, exempt: 
                  f"is only used when {because}; on this row the plan ignores it")
 
 
-@table_check()
+@table_check(whole_file=True)
 def check_same_value(table: Table) -> None:
     rule = get_rule(table.layout.same_value_rule)
     for column in table.layout.columns:
@@ -141,8 +141,9 @@ def check_same_value(table: Table) -> None:
         common = table.most_common(column.id)
         if common is None:
             continue
-        values = table.frame[column.id]
-        differs = (values.notna() & (values != common)).to_numpy(dtype=bool)
+        values = table.frame[column.id].to_numpy()  # numpy rather than pandas: a small sheet costs far less
+        differs = pd.notna(values) & (values != (common.to_datetime64() if isinstance(common, pd.Timestamp)
+                                                 else common))
         shown = _format_value(common, column.type)
         table.report(rule, np.flatnonzero(differs), column.id,
                      f"must be the same on every row; most rows have {shown}")
@@ -154,7 +155,7 @@ def _format_value(value: object, field_type: FieldType) -> str:
     return str(value)
 
 
-@table_check()
+@table_check(whole_file=True)
 def check_duplicate_keys(table: Table) -> None:
     key = list(table.layout.key)
     if not table.has(*key):
@@ -187,22 +188,22 @@ def date_limit(table: Table) -> tuple[dt.date, str]:
     return as_of, f"today ({as_of:%m/%d/%Y})"
 
 
-@table_check()
+@table_check(whole_file=True)
 def check_future_dates(table: Table) -> None:
     limit, limit_text = date_limit(table)
-    as_of = pd.Timestamp(table.options.as_of)
+    as_of = table.options.as_of
     exempt = set(table.layout.parameters.get("future_dates_allowed", ()))
     for column in table.layout.columns:
         if column.type is not FieldType.DATE or column.id in exempt or column.id not in table.header.columns:
             continue
-        values = table.frame[column.id]
+        values = table.frame[column.id].to_numpy()  # datetime64: a blank (NaT) is never late
         if column.id == table.layout.production_date:
-            late = values > as_of
+            late = values > np.datetime64(as_of)
             text = f"is in the future (after today, {as_of:%m/%d/%Y})"
         else:
-            late = values > pd.Timestamp(limit)
+            late = values > np.datetime64(limit)
             text = f"is after {limit_text}"
-        table.report(DATE_FUTURE, np.flatnonzero(late.to_numpy(dtype=bool, na_value=False)), column.id, text)
+        table.report(DATE_FUTURE, np.flatnonzero(late), column.id, text)
 
 
 @table_check(needs=("dob",))

@@ -89,7 +89,7 @@ def check_authorization_dates(table: Table) -> None:
                  "is before Authorization Start Date")
 
 
-@table_check("CSASF", needs=("production_date",))
+@table_check("CSASF", needs=("production_date",), whole_file=True)
 def check_csasf_production_day(table: Table) -> None:
     produced = table.most_common("production_date")
     days = [int(d) for d in table.layout.parameter("production_days")]
@@ -135,7 +135,7 @@ def check_c1_unable_to_contact(table: Table) -> None:
                      "before Unable to Contact", severity=Severity.WARNING)
 
 
-@table_check("CSPRTF", needs=("cin", "service", "service_start"))
+@table_check("CSPRTF", needs=("cin", "service", "service_start"), whole_file=True)
 def check_c3_room_and_board(table: Table) -> None:
     for member, text in over_room_and_board_cap(room_and_board_stays(table), table.layout):
         last = int(np.asarray(member.index)[member["start"].to_numpy().argmax()])

@@ -18,7 +18,7 @@ MIF_PRODUCTION_DAY = register(
 )
 
 
-@table_check("MIF", needs=("production_date",))
+@table_check("MIF", needs=("production_date",), whole_file=True)
 def check_production_day(table: Table) -> None:
     last_day = int(table.layout.parameter("production_last_day"))
     produced = table.most_common("production_date")

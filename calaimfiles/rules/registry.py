@@ -106,29 +106,54 @@ def _natural(code: str) -> str:
 
 
 TableCheck = Callable[["Table"], None]
-_CHECKS: list[tuple[tuple[str, ...], tuple[str, ...], TableCheck]] = []
 
 
-def table_check(*layouts: str, needs: tuple[str, ...] = ()) -> Callable[[TableCheck], TableCheck]:
+@dataclass(frozen=True)
+class _Registered:
+    layouts: tuple[str, ...]
+    needs: tuple[str, ...]
+    whole_file: bool
+    check: TableCheck
+
+
+_CHECKS: list[_Registered] = []
+
+
+def table_check(
+    *layouts: str, needs: tuple[str, ...] = (), whole_file: bool = False
+) -> Callable[[TableCheck], TableCheck]:
     """Run the decorated function on every table of these layouts (all layouts when none are named).
 
     A check is skipped when a column it `needs` is missing from the sheet: the missing column is already
-    reported once, and reporting every row again would bury it.
+    reported once, and reporting every row again would bury it. A `whole_file` check looks at the sheet as a
+    whole (the value most rows hold, repeated keys, counts per person), so on a stack of sheets it runs on each
+    sheet's own table; any other check looks at each row on its own and runs once over the stack.
     """
 
     def decorate(check: TableCheck) -> TableCheck:
-        _CHECKS.append((layouts, needs, check))
+        _CHECKS.append(_Registered(layouts, needs, whole_file, check))
         return check
 
     return decorate
 
 
 def checks_for(table: Table) -> list[TableCheck]:
+    """The checks to run on a table, in the order they were declared; a whole-file check on a stack is run on
+    each of its sheets."""
     declare_all()
 
     name = table.layout.name
-    return [
-        check
-        for layouts, needs, check in _CHECKS
-        if (not layouts or name in layouts) and table.has(*needs)
-    ]
+    found: list[TableCheck] = []
+    for entry in _CHECKS:
+        if (entry.layouts and name not in entry.layouts) or not table.has(*entry.needs):
+            continue
+        found.append(entry.check if not (entry.whole_file and table.sheets) else _on_each_sheet(entry.check))
+    return found
+
+
+def _on_each_sheet(check: TableCheck) -> TableCheck:
+    def run(stack: Table) -> None:
+        for sheet in stack.sheets:
+            check(sheet)
+
+    return run

@@ -172,7 +172,7 @@ def check_r5_date_order(table: Table) -> None:
                      f"is before {table.column(earlier).name}; check both dates")
 
 
-@table_check("RTF", needs=("last_encounter", "reporting_period"))
+@table_check("RTF", needs=("last_encounter", "reporting_period"), whole_file=True)
 def check_r6_encounters(table: Table) -> None:
     period = table.most_common("reporting_period")
     if period is None:
@@ -189,18 +189,20 @@ def check_r6_encounters(table: Table) -> None:
                  "of the period", severity=Severity.WARNING)
 
 
-@table_check("RTF", needs=("status", "lcm_name"))
+@table_check("RTF", needs=("status", "lcm_name"), whole_file=True)
 def check_r8_caseload(table: Table) -> None:
     limit = int(table.layout.parameter("caseload_max"))
-    enrolled = with_role(table, "status", "enrolled")
-    names = table.frame["lcm_name"][enrolled].dropna()
-    same_person = {name: " ".join(str(name).split()).casefold() for name in names.unique()}
-    keys = names.map(same_person)
-    counts = keys.value_counts()
-    first_row = dict(zip(keys[~keys.duplicated()], keys.index[~keys.duplicated()], strict=True))
-    for key in counts.index[counts > limit]:
-        table.report(R8, [int(first_row[key])], "lcm_name",
-                     f"has {counts[key]} enrolled members in this file; the case load limit is 1:{limit}")
+    names = table.frame["lcm_name"].to_numpy()
+    rows = np.flatnonzero(with_role(table, "status", "enrolled") & pd.notna(names))
+    name_codes, distinct = pd.factorize(names[rows])
+    # One care manager, however the name's spaces and capitals are typed: each distinct name is folded once.
+    folded = np.array([" ".join(str(name).split()).casefold() for name in distinct], dtype=object)
+    person_codes, _ = pd.factorize(folded)
+    person = person_codes[name_codes]
+    counts = np.bincount(person, minlength=len(folded))
+    for code in np.flatnonzero(counts > limit).tolist():
+        table.report(R8, [int(rows[np.argmax(person == code)])], "lcm_name",
+                     f"has {counts[code]} enrolled members in this file; the case load limit is 1:{limit}")
 
 
 def check_r11(table: Table, rule_code: str) -> None:

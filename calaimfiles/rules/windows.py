@@ -130,7 +130,7 @@ def _day(day: dt.date) -> str:
     return f"{day:%m/%d/%Y}"
 
 
-@table_check()
+@table_check(whole_file=True)
 def check_window(table: Table) -> None:
     """Judge the file's reporting period (the OTF has none: `--period` stands in) against the day of the check."""
     window = table.layout.window
