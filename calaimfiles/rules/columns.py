@@ -160,21 +160,23 @@ def check_duplicate_keys(table: Table) -> None:
     key = list(table.layout.key)
     if not table.has(*key):
         return
-    frame = table.select(key)
-    complete = frame.notna().all(axis=1).to_numpy()
-    in_group = frame.duplicated(keep=False).to_numpy() & complete
-    if not in_group.any():
+    columns = [table.frame[k].to_numpy() for k in key]
+    complete = np.flatnonzero(np.logical_and.reduce([pd.notna(values) for values in columns]))
+    groups = np.zeros(len(complete), dtype=np.int64)  # rows with equal keys share a number
+    for values in columns:
+        codes, distinct = pd.factorize(values[complete])
+        groups, _ = pd.factorize(groups * len(distinct) + codes)
+    _, first = np.unique(groups, return_index=True)
+    repeats = np.flatnonzero(first[groups] != np.arange(len(groups)))
+    if not len(repeats):
         return
     rule = get_rule(table.layout.duplicate_rule)
     names = " + ".join(table.column(k).name for k in key)
     severity = Severity.parse(table.layout.duplicate_severity)
-    first_row: dict[tuple[object, ...], int] = {}
-    for position in np.flatnonzero(in_group):
-        values = tuple(frame.iloc[position])
-        earlier = first_row.setdefault(values, int(table.excel_rows[position]))
-        if earlier != table.excel_rows[position]:
-            table.report(rule, [int(position)], key[0], f"{names} repeats row {earlier}: each appears once per file",
-                         severity=severity)
+    for n in repeats.tolist():
+        earlier = int(table.excel_rows[complete[first[groups[n]]]])
+        table.report(rule, [int(complete[n])], key[0], f"{names} repeats row {earlier}: each appears once per file",
+                     severity=severity)
 
 
 def date_limit(table: Table) -> tuple[dt.date, str]:

@@ -177,13 +177,14 @@ def check_r6_encounters(table: Table) -> None:
     period = table.most_common("reporting_period")
     if period is None:
         return
-    start, end = period, period + pd.offsets.MonthBegin(1)
-    encounter = table.frame["last_encounter"]
-    in_period = ((encounter >= start) & (encounter < end)).to_numpy(dtype=bool, na_value=False)
+    start, end = period.to_datetime64(), (period + pd.offsets.MonthBegin(1)).to_datetime64()
+    encounter = table.frame["last_encounter"].to_numpy()  # datetime64: a blank (NaT) is in no period
+    in_period = (encounter >= start) & (encounter < end)
     counted = np.zeros(len(table))
     for column_id in ("in_person", "telephonic"):
         if table.has(column_id):
-            counted += table.frame[column_id].fillna(0).to_numpy()
+            counts = table.frame[column_id].to_numpy()
+            counted += np.where(np.isnan(counts), 0, counts)
     table.report(R6, np.flatnonzero(in_period & (counted == 0)), "last_encounter",
                  "falls in the reporting period, but In Person plus Telephonic/Video is 0: count the encounters "
                  "of the period", severity=Severity.WARNING)
