@@ -291,7 +291,8 @@ def validate_files(
     folders = folders or {}
     in_folder = {file for folder in folders.values() for file in folder}
     with _pool(jobs, files) as pool:
-        batches = [(batch, pool.submit(_check_batch, batch, request, in_folder)) for batch in _batches(files)]
+        batches = [(batch, pool.submit(_check_batch, batch, request, in_folder.intersection(batch)))
+                   for batch in _batches(files)]
         outcomes = {}
         for batch, future in batches:
             for path, outcome in zip(batch, future.result(), strict=True):
@@ -307,7 +308,7 @@ def validate_files(
                     _merge(outcomes[path], sheet, findings, request.selection)
             except Exception as error:  # the files keep their own results
                 failed.append(FileOutcome(folder, [], error=error))
-    return [outcomes[path] for path in files] + failed
+    return list(outcomes.values()) + failed
 
 
 # Small files are checked in batches, their sheets stacked (`check_files`). A batch holds its files read at once,
@@ -322,18 +323,15 @@ def _batches(files: Sequence[Path]) -> Iterator[list[Path]]:
     batch: list[Path] = []
     size = 0
     for path in files:
-        try:
-            bytes_ = path.stat().st_size if path.is_file() else 0
-        except OSError:
-            bytes_ = 0
-        if bytes_ > _ALONE_BYTES:
+        on_disk = _bytes_on_disk(path)
+        if on_disk > _ALONE_BYTES:
             if batch:
                 yield batch
                 batch, size = [], 0
             yield [path]
             continue
         batch.append(path)
-        size += bytes_
+        size += on_disk
         if len(batch) >= _BATCH_FILES or size >= _BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -341,15 +339,23 @@ def _batches(files: Sequence[Path]) -> Iterator[list[Path]]:
         yield batch
 
 
+def _bytes_on_disk(path: Path) -> int:
+    """The file's size; 0 for what is not a readable file, which fails fast when checked."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
 _POOL_WORTH_BYTES = 1 << 20  # about a second of checking: below it, starting the workers costs more than it saves
 
 
 @contextlib.contextmanager
 def _pool(jobs: int, files: Sequence[Path]) -> Iterator[Executor]:
-    """Worker processes, or the calling thread when one would do: each worker starts a Python and imports pandas,
-    most of a second, so a few small files are checked faster here."""
+    """Worker processes, or the calling thread when one would do: the workers' server starts a Python and imports
+    pandas, most of a second, so a few small files are checked faster here."""
     workers = min(jobs, len(files))
-    if workers > 1 and sum(path.stat().st_size for path in files if path.is_file()) < _POOL_WORTH_BYTES:
+    if workers > 1 and sum(map(_bytes_on_disk, files)) < _POOL_WORTH_BYTES:
         workers = 1
     if workers <= 1:
         with _InProcess() as executor:
@@ -385,9 +391,10 @@ def _check_batch(paths: list[Path], request: ValidationRequest, in_folder: set[P
     checked = [_checked_or_error(paths[0], request)] if len(paths) == 1 else check_files(paths, request)
     outcomes = []
     for path, file in zip(paths, checked, strict=True):
+        if isinstance(file, Exception):
+            outcomes.append(FileOutcome(path, [], error=file))
+            continue
         try:
-            if isinstance(file, Exception):
-                raise file
             summaries = _summaries(file) if path in in_folder else []
             outcomes.append(FileOutcome(path, file.results(request.selection), summaries))
         except Exception as error:  # a bug in one check must not cost the other files' results

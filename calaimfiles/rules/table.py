@@ -427,7 +427,8 @@ def _report_issues(
     has_problem[list(problems)] = True
     by_issue: dict[tuple[int, str, str], tuple[list[int], list[Issue]]] = {}
     affected = np.flatnonzero(has_problem[codes])
-    # In a stack, each sheet's findings are grouped on their own, as when the sheet is checked alone.
+    # In a stack, each sheet's cells are grouped on their own, as when the sheet is checked alone: whether a
+    # group's findings carry their fixes is decided over the group.
     owners = np.zeros(len(affected), dtype=np.intp) if table.sheet_of is None else table.sheet_of[affected]
     for position, owner in zip(affected.tolist(), owners.tolist(), strict=True):
         for issue in problems[int(codes[position])]:
