@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import AS_OF, write_xlsx
@@ -87,3 +88,23 @@ def test_cli_jobs_output_is_identical(tmp_path: Path) -> None:
 def test_cli_refuses_zero_jobs(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(EXAMPLES / "rtf_clean.xlsx"), "--jobs", "0"])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("methods", [["fork", "spawn", "forkserver"], ["spawn"]])
+def test_workers_come_from_a_fork_server_where_one_exists(methods: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[str] = []
+    real = validation.ProcessPoolExecutor
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        started.append(kwargs["mp_context"].get_start_method())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validation.multiprocessing, "get_all_start_methods", lambda: methods)
+    monkeypatch.setattr(validation, "ProcessPoolExecutor", recorded)
+    files = [EXAMPLES / "rtf_mistakes.xlsx", EXAMPLES / "mif_mistakes.xlsx"]
+    request = ValidationRequest(as_of=AS_OF)
+    in_workers = validate_files(files, request, jobs=2)
+    assert started == ["forkserver" if "forkserver" in methods else "spawn"]
+    here = validate_files(files, request, jobs=1)
+    assert [(o.path, o.results, o.error) for o in in_workers] == [(o.path, o.results, o.error) for o in here]
+    assert all(o.results for o in in_workers)

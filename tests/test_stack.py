@@ -132,3 +132,15 @@ def test_random_files_checked_together(tmp_path_factory: pytest.TempPathFactory,
                         title_rows=["title"] * spec["titles"]) for n, spec in enumerate(specs)]
     readable = [path for path in files if not isinstance(check_files([path], REQUEST)[0], Exception)]
     assert_same_as_alone(readable)
+
+
+def test_a_few_small_files_are_checked_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting the workers costs more than checking a few small files here."""
+
+    def no_workers(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("worker processes were started")
+
+    monkeypatch.setattr(validation, "ProcessPoolExecutor", no_workers)
+    files = collect_files([EXAMPLES])
+    outcomes = validation.validate_files(files, REQUEST, jobs=2)
+    assert [o.path for o in outcomes] == files and not any(o.error for o in outcomes)
