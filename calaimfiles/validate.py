@@ -153,7 +153,10 @@ def check_file(path: Path, request: ValidationRequest) -> CheckedFile:
 def check_files(paths: Sequence[Path], request: ValidationRequest) -> list[CheckedFile | Exception]:
     """`check_file` for each file, in order, or the error that kept it from being checked, with the sheets of all
     the files checked together (`rules.engine.check_sheets`): many small files cost little more than one. Every
-    sheet is held read until the checks, so give as many files as fit in memory at once."""
+    sheet is held read until the checks, so give as many files as fit in memory at once; one file alone is
+    checked by `check_file`, its sheets streamed."""
+    if len(paths) == 1:
+        return [_checked_or_error(paths[0], request)]
     from calaimfiles.rules.engine import check_sheets
 
     checked: list[CheckedFile | Exception] = []
@@ -162,7 +165,6 @@ def check_files(paths: Sequence[Path], request: ValidationRequest) -> list[Check
         before = len(sheets)
         try:
             with _opened(path) as book:
-                book.prefetch(_sheet_names(book, request))
                 file = CheckedFile(book.path, [])
                 sheets += [(file, sheet, header) for sheet, header in _layout_sheets(book, request)]
                 checked.append(file)
@@ -388,11 +390,10 @@ class _InProcess(Executor):
 
 
 def _check_batch(paths: list[Path], request: ValidationRequest, in_folder: set[Path]) -> list[FileOutcome]:
-    """Run in a worker: the single-file checks of a batch of files (one large file is checked alone, its sheets
-    streamed), with the summaries to pair each file of a folder."""
-    checked = [_checked_or_error(paths[0], request)] if len(paths) == 1 else check_files(paths, request)
+    """Run in a worker: the single-file checks of a batch of files, with the summaries to pair each file of a
+    folder."""
     outcomes = []
-    for path, file in zip(paths, checked, strict=True):
+    for path, file in zip(paths, check_files(paths, request), strict=True):
         if isinstance(file, Exception):
             outcomes.append(FileOutcome(path, [], error=file))
             continue

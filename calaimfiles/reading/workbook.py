@@ -192,8 +192,7 @@ class Workbook:
         guard = limits.SheetGuard(part)
 
         def inspect(chunk: bytes) -> bool:
-            if guard.feed(chunk):
-                _collect_errors(chunk, found)
+            _inspect(guard, chunk, found)
             return not guard.columns and not guard.unreferenced
 
         def whole() -> Iterator[list[Any]]:
@@ -315,14 +314,19 @@ def _scan_part(archive: zipfile.ZipFile, part: str, found: dict[tuple[int, int],
     guard = limits.SheetGuard(part)
     with archive.open(part) as stream:
         for chunk in limits.xml_chunks(stream):
-            if guard.feed(chunk):
-                _collect_errors(chunk, found)
+            _inspect(guard, chunk, found)
 
     def again() -> Iterator[bytes]:
         with archive.open(part) as stream:
             yield from limits.xml_chunks(stream)
 
     guard.finish(again)
+
+
+def _inspect(guard: limits.SheetGuard, chunk: bytes, found: dict[tuple[int, int], str]) -> None:
+    """A chunk of a sheet's XML through its limits (refused with a ReadError), its error cells into `found`."""
+    if guard.feed(chunk):
+        _collect_errors(chunk, found)
 
 
 def _collect_errors(buffer: bytes, found: dict[tuple[int, int], str]) -> None:

@@ -4,14 +4,14 @@ its layout."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 from calaimfiles.reading.header import HeaderMatch
 from calaimfiles.reading.workbook import Sheet
 from calaimfiles.rules.registry import checks_for, declare_all
 from calaimfiles.rules.structure import structure_findings
-from calaimfiles.rules.table import Options, Table, build_stack, build_table
+from calaimfiles.rules.table import Options, Table, build_stack, build_table, stack_key
 
 # Whoever imports the engine is about to check a file: load every rule now (validate imports the engine while
 # the sheets are still being read, so this costs no time of its own).
@@ -34,9 +34,9 @@ def check_sheets(
     """What `check_sheet` gives for each sheet, in order, with the sheets of one layout whose headers map the
     same columns checked as one stack (`build_stack`): many small files cost little more than one."""
     options = Options(as_of=as_of, period=period)
-    groups: dict[tuple[int, tuple[tuple[str, int], ...]], list[int]] = {}
+    groups: dict[Hashable, list[int]] = {}
     for n, (_, _, header) in enumerate(sheets):
-        groups.setdefault((id(header.layout), tuple(sorted(header.columns.items()))), []).append(n)
+        groups.setdefault(stack_key(header), []).append(n)
     tables: dict[int, Table] = {}
     for members in groups.values():
         stack = build_stack([(sheets[n][1], sheets[n][2]) for n in members], options)

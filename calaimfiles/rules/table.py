@@ -170,12 +170,16 @@ def build_stack(sheets: Sequence[tuple[Sheet, HeaderMatch]], options: Options) -
     sheet's own table in `Table.sheets`. A check run once over the stack finds in each sheet what it finds
     checking the sheet alone, for a fraction of the cost when the sheets are small: a table costs pandas about
     the same to build and check at 200 rows as at 20,000. The sheets are read whole first."""
-    first = sheets[0][1]
-    if any(h.layout is not first.layout or h.columns != first.columns for _, h in sheets):
+    if len({stack_key(header) for _, header in sheets}) > 1:
         raise ValueError("stacked sheets must hold one layout with the same columns")
     bodies = [list(sheet.body(header.header_row + 1)) for sheet, header in sheets]
     return _build(sheets, options, itertools.chain.from_iterable(bodies), max(s.width for s, _ in sheets),
                   [len(body) for body in bodies])
+
+
+def stack_key(header: HeaderMatch) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """Sheets whose headers have equal keys can be stacked: one layout, each of its columns in the same place."""
+    return id(header.layout), tuple(sorted(header.columns.items()))
 
 
 def _build(
