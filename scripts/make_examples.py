@@ -152,29 +152,31 @@ def rtf_clean() -> Sheet:
                 in_person=1, telephonic=3, **CASEY),
         # row 6: declined after enrolling: Start = enrollment, End = Discontinuation = the day of the decision
         rtf_row(M["90000004D"], "4", "Low", enrollment_start=D(2026, 7, 1), enrollment_end=D(2026, 10, 9),
-                last_encounter=D(2026, 10, 9), discontinuation_date=D(2026, 10, 9), discontinuation_code="01",
+                last_encounter=D(2026, 10, 9), discontinuation_date=D(2026, 10, 9), discontinuation_code="DP",
                 discontinuation_reason="Member declined further ECM services", telephonic=1),
-        # row 7: discontinued, goals met, referral loop closed
+        # row 7: discontinued, successfully completed, referral loop closed
         rtf_row(M["90000005E"], "5", "Low", enrollment_start=D(2026, 3, 2), enrollment_end=D(2026, 10, 15),
                 assessment_started=D(2026, 3, 3), assessment_completed=D(2026, 3, 17),
                 last_encounter=D(2026, 10, 14), in_person=1, discontinuation_date=D(2026, 10, 15),
-                discontinuation_code="03", referral_status="Closed", referral_update=D(2026, 10, 15),
+                discontinuation_code="SC", referral_status="Referral Loop Closed", referral_update=D(2026, 10, 15),
                 loop_closure_reason="Services Received"),
         # row 8: unable to contact, never enrolled: Discontinuation Date only; outreach since 07/20 on the OTF
         rtf_row(M["90000006F"], "3", "Low", homeless="Y", pof_indicator="Y", pof="1a",
-                discontinuation_date=D(2026, 10, 20), discontinuation_code="02", telephonic=4,
-                referral_status="Closed", referral_update=D(2026, 10, 20), loop_closure_reason="Unable to Contact"),
+                discontinuation_date=D(2026, 10, 20), discontinuation_code="UE", telephonic=4,
+                referral_status="Referral Loop Closed", referral_update=D(2026, 10, 20),
+                loop_closure_reason="Unable to Contact"),
         # row 9: declined before enrolling: Discontinuation Date only
         rtf_row(M["90000007G"], "4 - Declined", "Low", discontinuation_date=D(2026, 10, 6),
-                discontinuation_code="01", telephonic=2),
+                discontinuation_code="DP", telephonic=2),
         # row 10: not eligible (lost Medi-Cal)
-        rtf_row(M["90000008H"], "6", "Medium", discontinuation_date=D(2026, 10, 12), discontinuation_code="04",
+        rtf_row(M["90000008H"], "6", "Medium", discontinuation_date=D(2026, 10, 12), discontinuation_code="OH",
                 discontinuation_reason="Medi-Cal coverage ended"),
         # row 11: enrolled this month
         rtf_row(M["90000009J"], "2 - Enrolled", "Medium", enrollment_start=D(2026, 10, 1),
                 assessment_started=D(2026, 10, 1), last_encounter=D(2026, 10, 1), in_person=1, **JORDAN),
-        # row 12: pending outreach, a child in child welfare
-        rtf_row(M["90000010K"], "1", "Medium", pof_indicator="Y", pof="8", telephonic=2),
+        # row 12: pending outreach, a child in child welfare: the population written by its name, as the DHCS
+        # quarterly report spells it (an equivalent spelling of 8)
+        rtf_row(M["90000010K"], "1", "Medium", pof_indicator="Y", pof="Children/Youth - Child Welfare", telephonic=2),
         # row 13: enrolled for a year, last encounter before the period
         rtf_row(M["90000011L"], "Enrolled", "Medium", pof_indicator="Y", pof="5", enrollment_start=D(2025, 11, 17),
                 care_plan_revision=D(2026, 5, 20), care_conference=D(2026, 9, 15), last_encounter=D(2026, 9, 28),
@@ -193,9 +195,11 @@ def rtf_mistakes() -> Sheet:
     s.at(4).update(cin="90000002b", pof_indicator="Yes",  # CIN-LOWERCASE, YN-SPELLING
                    care_conference="2026-10-02")  # a text date YYYY-MM-DD: DATE-FORMAT
     s.at(5).update(zip=int(M["90000003C"].zip[:4]),  # 9372 as a number: ZIP-LEADING-ZERO
-                   phone="559-555-010")  # 9 digits: PHONE-INVALID
+                   phone="559-555-010",  # 9 digits: PHONE-INVALID
+                   last_encounter="10/07/2026 14:30")  # a date with a time, as a vendor writes it: DATE-FORMAT
     s.at(6).update(status="2 - Declined")  # number and label disagree: CODE-LABEL-MISMATCH
-    s.at(7).update(discontinuation_code=None)  # an exit without a reason code: RTF-R3b
+    s.at(7).update(discontinuation_code=None,  # an exit without a reason code: RTF-R3b
+                   referral_status="closed")  # for Referral Loop Closed: CODE-SPELLING
     s.at(8).update(cin="90000006F12026",  # benefits card ID: CIN-CARD-ID
                    last_name="Demoperson ")  # trailing space: TEXT-WHITESPACE
     s.at(9).update(discontinuation_date="10/6/2026",  # a text date M/D/YYYY: DATE-FORMAT
@@ -204,7 +208,7 @@ def rtf_mistakes() -> Sheet:
     s.at(11).update(enrollment_start=None,  # Enrolled without a Start Date: RTF-R2
                     cin="9000009J")  # 7 digits: CIN-FORMAT
     s.at(12).update(discontinuation_date=D(2026, 10, 20),  # Pending Outreach with a discontinuation: RTF-R1
-                    discontinuation_code="01")
+                    discontinuation_code="01")  # an old numbered code, not a real one: CODE-INVALID
     s.at(13).update(care_plan_revision="02/30/2026",  # DATE-INVALID
                     care_conference=D(2026, 11, 4))  # after the 11/03 production date: DATE-FUTURE
     s.at(14).update(acuity="#N/A",  # an Excel error cell: CELL-ERROR
@@ -394,33 +398,35 @@ def csprtf_clean() -> Sheet:
         # row 3: a one-time deposit, completed
         csprtf_row(M["90000002B"], "HD", "7 - Services Completed", authorization_number="EX-AUTH-0002",
                    service_start=D(2026, 10, 1), service_end=D(2026, 10, 1), units_delivered=1,
-                   referral_status="Closed", referral_update=D(2026, 10, 2), loop_closure_reason="Services Received"),
+                   referral_status="Referral Loop Closed", referral_update=D(2026, 10, 2),
+                   loop_closure_reason="Services Received"),
         # row 4: meals
         csprtf_row(M["90000003C"], "MTM", "2", authorization_number="EX-AUTH-0003", service_start=D(2026, 10, 1),
                    units_delivered=62),
-        # row 5: recuperative care, discontinued when the authorization ran out
-        csprtf_row(M["90000005E"], "RC", "5", authorization_number="EX-AUTH-0004", service_start=D(2026, 5, 4),
+        # row 5: recuperative care, named by its billing code; discontinued when the authorization ran out
+        csprtf_row(M["90000005E"], "T2033 U6", "5", authorization_number="EX-AUTH-0004", service_start=D(2026, 5, 4),
                    service_end=D(2026, 8, 1), units_delivered=90, discontinuation_date=D(2026, 8, 1),
-                   discontinuation_code="07"),
+                   discontinuation_code="OTH"),
         # row 6: pending outreach, two tries so far
         csprtf_row(M["90000007G"], "Personal Care and Homemaker Services", "1", outreach_attempts=2,
                    outreach_modalities=2, first_outreach=D(2026, 10, 10)),
         # row 7: unable to contact after 6 attempts, 3 modalities, over 45 days
         csprtf_row(M["90000009J"], "Housing Tenancy and Sustaining Services", "3", outreach_attempts=6,
                    outreach_modalities=3, first_outreach=D(2026, 9, 2), discontinuation_date=D(2026, 10, 17),
-                   discontinuation_code="02", referral_status="Closed", referral_update=D(2026, 10, 17),
+                   discontinuation_code="UE", referral_status="Referral Loop Closed", referral_update=D(2026, 10, 17),
                    loop_closure_reason="Unable to Contact"),
         # row 8: declined
         csprtf_row(M["90000011L"], "HTSS", "4", outreach_attempts=1, outreach_modalities=1,
-                   first_outreach=D(2026, 10, 14), discontinuation_date=D(2026, 10, 14), discontinuation_code="01",
+                   first_outreach=D(2026, 10, 14), discontinuation_date=D(2026, 10, 14), discontinuation_code="DP",
                    referral_status="Declined", referral_update=D(2026, 10, 14)),
         # row 9: sobering center visit, completed
         csprtf_row(M["90000012M"], "Sobering Centers", "7", authorization_number="EX-AUTH-0006",
                    service_start=D(2026, 10, 3), service_end=D(2026, 10, 4), units_delivered=1),
         # row 10: not eligible
         csprtf_row(M["90000013N"], "EAA", "6", outreach_attempts=1, outreach_modalities=1,
-                   first_outreach=D(2026, 10, 15), discontinuation_date=D(2026, 10, 20), discontinuation_code="08",
-                   referral_status="Closed", referral_update=D(2026, 10, 20), loop_closure_reason="Not Eligible"),
+                   first_outreach=D(2026, 10, 15), discontinuation_date=D(2026, 10, 20), discontinuation_code="NE",
+                   referral_status="Referral Loop Closed", referral_update=D(2026, 10, 20),
+                   loop_closure_reason="Not Eligible"),
         # row 11: Transitional Rent approved from 11/01 (CSASF row 6), no outreach yet
         csprtf_row(M["90000006F"], "Transitional Rent", "1"),
     ]
@@ -432,8 +438,8 @@ def csprtf_mistakes() -> Sheet:
     s.at(2).update(provider_tin=12345678)  # a number that lost its leading zero: TIN-LEADING-ZERO
     s.at(4).update(authorization_number=None)  # Receiving Services without an authorization number: CSPRTF-C2
     s.at(7).update(outreach_attempts=2)  # Unable to Contact after 2 attempts: CSPRTF-C1
-    s.at(10).update(loop_closure_reason=None)  # Closed referral without a reason: CSPRTF-R11
-    s.at(8).update(discontinuation_code=1)  # 1 for 01: CODE-SPELLING
+    s.at(10).update(loop_closure_reason=None)  # Referral Loop Closed without a reason: CSPRTF-R11
+    s.at(8).update(discontinuation_code="Member declined to participate")  # the meaning for DP: CODE-SPELLING
     s.rows.append(copy.deepcopy(s.at(4)) | {"authorization_number": "EX-AUTH-0003"})  # row 12: CSPRTF-C5
     return s
 

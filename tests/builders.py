@@ -102,13 +102,13 @@ _RTF_BY_STATUS: dict[str, dict[str, Any]] = {
     "1": {"enrollment_start": "", "lcm_name": "", "lcm_phone": ""},
     "2": {},
     "3": {"enrollment_start": "", "lcm_name": "", "lcm_phone": "",
-          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "02"},
+          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "UE"},
     "4": {"enrollment_start": "", "lcm_name": "", "lcm_phone": "",
-          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "01"},
+          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "DP"},
     "5": {"enrollment_end": dt.date(2026, 3, 20), "lcm_name": "", "lcm_phone": "",
-          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "03"},
+          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "WM"},
     "6": {"enrollment_start": "", "lcm_name": "", "lcm_phone": "",
-          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "04"},
+          "discontinuation_date": dt.date(2026, 3, 20), "discontinuation_code": "NE"},
 }
 
 _CS_NOT_SERVED = {"authorization_number": "", "service_start": ""}
@@ -116,11 +116,11 @@ _CSPRTF_BY_STATUS: dict[str, dict[str, Any]] = {
     "1": _CS_NOT_SERVED,
     "2": {},
     "3": {**_CS_NOT_SERVED, "outreach_attempts": 5, "outreach_modalities": 3, "first_outreach": dt.date(2026, 2, 1),
-          "discontinuation_date": dt.date(2026, 3, 10), "discontinuation_code": "02"},
-    "4": {**_CS_NOT_SERVED, "discontinuation_date": dt.date(2026, 3, 10), "discontinuation_code": "01"},
+          "discontinuation_date": dt.date(2026, 3, 10), "discontinuation_code": "UE"},
+    "4": {**_CS_NOT_SERVED, "discontinuation_date": dt.date(2026, 3, 10), "discontinuation_code": "DP"},
     "5": {"service_end": dt.date(2026, 3, 10), "discontinuation_date": dt.date(2026, 3, 10),
-          "discontinuation_code": "03"},
-    "6": {**_CS_NOT_SERVED, "discontinuation_date": dt.date(2026, 3, 10), "discontinuation_code": "04"},
+          "discontinuation_code": "WM"},
+    "6": {**_CS_NOT_SERVED, "discontinuation_date": dt.date(2026, 3, 10), "discontinuation_code": "NE"},
     "7": {"service_end": dt.date(2026, 3, 10)},
 }
 
@@ -178,6 +178,22 @@ def write_xlsx(
     ws.append(header)
     for values in data:
         ws.append([None if v == "" else v for v in values])
+    path = folder / (filename or f"{layout.lower()}.xlsx")
+    book.save(path)
+    return path
+
+
+def write_plan_xlsx(folder: Path, layout: str, plan: str, rows: Iterable[dict[str, Any]], *,
+                    filename: str | None = None) -> Path:
+    """A workbook of a plan's template: the header is the plan's column names in its layout's order, each row a
+    {column id: value} dict (absent ids are blank)."""
+    columns = load_layout(layout, plan).columns
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = layout
+    ws.append([c.name for c in columns])
+    for row in rows:
+        ws.append([None if row.get(c.id, "") == "" else row[c.id] for c in columns])
     path = folder / (filename or f"{layout.lower()}.xlsx")
     book.save(path)
     return path
@@ -305,8 +321,8 @@ def csv_text(rows: Sequence[Sequence[Any]], delimiter: str = ",") -> str:
     return "\r\n".join(delimiter.join(text_of(v) for v in row) for row in rows) + "\r\n"
 
 def validate(path: Path, *, as_of: dt.date = AS_OF, period: dt.date | None = None,
-             layout: str | None = None) -> list[SheetResult]:
-    return validate_file(path, ValidationRequest(as_of=as_of, period=period, layout=layout))
+             layout: str | None = None, plan: str | None = None) -> list[SheetResult]:
+    return validate_file(path, ValidationRequest(as_of=as_of, period=period, layout=layout, plan=plan))
 
 
 def findings_of(results: list[SheetResult]) -> list[Finding]:

@@ -53,8 +53,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("ZIP-LEADING-ZERO", "L5"),  # the number 9372
         ("ZIP-NOT-CALIFORNIA", "L5"),  # ... which, padded to 09372, is not a California ZIP
         ("PHONE-INVALID", "N5"),  # 9 digits
+        ("DATE-FORMAT", "Y5"),  # text 10/07/2026 14:30, a date with a time
         ("CODE-LABEL-MISMATCH", "Q6"),  # 2 - Declined
         ("RTF-R3b", "AD7"),  # Discontinued without a Discontinuation Reason Code
+        ("CODE-SPELLING", "AH7"),  # closed for Referral Loop Closed
         ("CIN-CARD-ID", "C8"),  # 14-character benefits card ID
         ("TEXT-WHITESPACE", "D8"),  # "Demoperson "
         ("CODE-SPELLING", "R9"),  # low
@@ -63,6 +65,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("CIN-FORMAT", "C11"),  # 7 digits
         ("RTF-R2", "S11"),  # Enrolled without Start Date
         ("RTF-R1", "AC12"),  # Pending Outreach with a Discontinuation Date
+        ("CODE-INVALID", "AD12"),  # 01, an old numbered code: the codes are letters
         ("DATE-INVALID", "U13"),  # 02/30/2026
         ("DATE-FUTURE", "V13"),  # 11/04/2026, after the 11/03/2026 production date
         ("CELL-ERROR", "R14"),  # #N/A
@@ -101,8 +104,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("TIN-LEADING-ZERO", "E2"),  # the number 12345678
         ("CSPRTF-C2", "K4"),  # Receiving Services without Authorization Number
         ("CSPRTF-C1", "M7"),  # Unable to Contact after 2 attempts
-        ("CODE-SPELLING", "T8"),  # 1 for 01
-        ("CSPRTF-R11", "W10"),  # Closed without a Reason for Referral Loop Closure
+        ("CODE-SPELLING", "T8"),  # Member declined to participate, the meaning of DP
+        ("CSPRTF-R11", "W10"),  # Referral Loop Closed without a Reason for Referral Loop Closure
         ("CSPRTF-C5", "F12"),  # same CIN + service as row 4
     },
 }

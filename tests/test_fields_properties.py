@@ -55,17 +55,19 @@ def only_issue(parsed: Parsed, code: str) -> Issue:
 # -- CIN -----------------------------------------------------------------------------------------------------
 
 eight_digits = st.text(alphabet=DIGITS, min_size=8, max_size=8)
+# a Medi-Cal CIN's digits: a 9, then seven digits that are not all the same (those are placeholders)
+cin_digits = st.text(alphabet=DIGITS, min_size=7, max_size=7).filter(lambda t: len(set(t)) > 1).map("9".__add__)
 
 
 @fast
-@given(eight_digits, upper)
+@given(cin_digits, upper)
 def test_cin_eight_digits_and_capital_is_valid_unchanged(number: str, letter: str) -> None:
     parsed = parse_cin(number + letter)
     assert parsed == Parsed(number + letter)
 
 
 @fast
-@given(eight_digits, lower)
+@given(cin_digits, lower)
 def test_cin_lower_case_letter_is_error_fixed_by_upper_casing(number: str, letter: str) -> None:
     parsed = parse_cin(number + letter)
     issue = only_issue(parsed, "CIN-LOWERCASE")
@@ -76,7 +78,7 @@ def test_cin_lower_case_letter_is_error_fixed_by_upper_casing(number: str, lette
 
 
 @fast
-@given(eight_digits, upper, st.sampled_from(DIGITS + string.ascii_uppercase),
+@given(cin_digits, upper, st.sampled_from(DIGITS + string.ascii_uppercase),
        st.text(alphabet=DIGITS, min_size=4, max_size=4))
 def test_cin_benefits_card_id_fixes_to_first_nine(number: str, letter: str, check: str, issued: str) -> None:
     card = number + letter + check + issued
@@ -504,7 +506,7 @@ def valid_texts(draw: st.DrawFn) -> tuple[str, str]:
                                  "state", "in_person", "status", "acuity", "lcm_email", "last_name", "minutes",
                                  "reporting_period"]))
     if kind == "cin":
-        return kind, draw(eight_digits) + draw(upper)
+        return kind, draw(cin_digits) + draw(upper)
     if kind == "dob":
         return kind, draw(dates).strftime("%m/%d/%Y")
     if kind == "new_address":
@@ -558,7 +560,7 @@ def test_spaces_around_a_valid_value_are_a_fixable_warning(case: tuple[str, str]
 
 
 @fast
-@given(eight_digits, lower, padding)
+@given(cin_digits, lower, padding)
 def test_spaces_around_a_fixable_value_fix_both_at_once(number: str, letter: str, pad: str) -> None:
     parsed = column_parser("cin")(pad + number + letter + pad)
     assert codes(parsed) == ["TEXT-WHITESPACE", "CIN-LOWERCASE"]
@@ -636,3 +638,17 @@ def test_every_layout_column_parser_never_raises(value: Any) -> None:
 @pytest.mark.parametrize("text", ["01/0000", "0000-01"])
 def test_period_with_year_zero_is_invalid_not_a_crash(text: str) -> None:
     assert codes(parse_period(text)) == ["PERIOD-INVALID"]
+
+
+@fast
+@given(eight_digits.filter(lambda t: t[0] != "9"), st.sampled_from(string.ascii_letters))
+def test_cin_not_starting_with_9_is_not_a_medi_cal_cin(number: str, letter: str) -> None:
+    parsed = parse_cin(number + letter)
+    assert parsed.value is None and codes(parsed) == ["CIN-NOT-MEDI-CAL"]
+
+
+@fast
+@given(digits, st.sampled_from(string.ascii_letters))
+def test_cin_of_a_9_and_seven_same_digits_is_a_placeholder(digit: str, letter: str) -> None:
+    parsed = parse_cin("9" + digit * 7 + letter)
+    assert parsed.value is None and codes(parsed) == ["CIN-PLACEHOLDER"]

@@ -132,10 +132,12 @@ def test_prints_each_change_then_what_is_still_wrong(tmp_path: Path) -> None:
     assert "  C4     '90000002b' -> '90000002B'  CIN-LOWERCASE" in lines
     assert "  V4     '2026-10-02' -> 10/02/2026 (date cell)  DATE-FORMAT" in lines
     assert "  R3     (blank) -> 'Low'  RTF-R4" in lines
+    assert "  Y5     '10/07/2026 14:30' -> 10/07/2026 (date cell)  DATE-FORMAT" in lines  # the time dropped
+    assert "  AH7    'closed' -> 'Referral Loop Closed'  CODE-SPELLING" in lines
     wrote = lines.index(f"Wrote {tmp_path / 'out.xlsx'}")
-    assert wrote == 10  # a heading and nine changes
+    assert wrote == 12  # a heading and eleven changes
     assert "PHONE-INVALID" in result.stdout[result.stdout.index("Wrote"):]
-    assert "1 file checked: 12 errors, 2 warnings" in lines[-1]
+    assert "1 file checked: 13 errors, 2 warnings" in lines[-1]
 
 
 def test_piped_output_shows_no_member_values(tmp_path: Path) -> None:

@@ -101,8 +101,8 @@ def test_the_page_is_self_contained_escaped_and_free_of_member_values(run: Run) 
     assert re.findall(r"\b(?:src|href)=\"[^\"]*\"", page) == ['href="data:,"']
     assert "default-src 'none'" in page
     parsed = _Page(page)
-    assert len(parsed.rows) == len(run.findings()) == 23
-    first_bar = {"label": "DATE-FORMAT", "title": "Date written in another format", "count": 2}
+    assert len(parsed.rows) == len(run.findings()) == 26
+    first_bar = {"label": "DATE-FORMAT", "title": "Date written in another format", "count": 3}
     assert json.loads(parsed.data)["rules"][0] == first_bar
 
     for value in _member_names_and_cins():
@@ -136,8 +136,8 @@ def test_the_browser_draws_a_bar_per_rule_and_per_column_without_console_message
     assert console == []
     bars = _Page(dom).bars
     findings = run.findings()
-    assert len(bars["rules"]) == len({f.code for f in findings}) == 21
-    assert len(bars["columns"]) == len({f.column for f in findings}) == 15
+    assert len(bars["rules"]) == len({f.code for f in findings}) == 22
+    assert len(bars["columns"]) == len({f.column for f in findings}) == 17
     assert all(float(bar["width"] or 0) > 0 for bar in bars["rules"] + bars["columns"])
     assert not any("hidden" in row for row in _Page(dom).rows)
 
@@ -148,8 +148,8 @@ def test_a_severity_fragment_hides_the_other_rows(run: Run, tmp_path: Path) -> N
     assert console == []
     rows = _Page(dom).rows
     assert {row["data-severity"] for row in rows if "hidden" not in row} == {"error"}
-    assert sum(1 for row in rows if "hidden" in row) == run.warnings == 8
-    assert "Showing 15 of 23 findings." in dom
+    assert sum(1 for row in rows if "hidden" in row) == run.warnings == 10
+    assert "Showing 16 of 26 findings." in dom
 
 
 @needs_chromium

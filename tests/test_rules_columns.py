@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import (
@@ -132,7 +133,7 @@ def test_conditional_cell_blank_when_not_required(check, layout, values) -> None
 VALUE_IGNORED_CASES = [
     ("RTF", {"new_phone": "N"}, "phone"),
     ("RTF", {"pof_indicator": "N"}, "pof"),
-    ("RTF", {"discontinuation_code": "09"}, "discontinuation_code"),  # no Discontinuation Date, status 2
+    ("RTF", {"discontinuation_code": "OTH"}, "discontinuation_code"),  # no Discontinuation Date, status 2
     ("MIF", {"status": "1", "enrollment_start": D(2026, 1, 15)}, "enrollment_start"),
     ("CSASF", {"authorization_status": "Denied", "authorization_start": "", "authorization_end": ""},
      "authorization_number"),
@@ -410,3 +411,69 @@ def test_every_finding_code_is_tested() -> None:
     quoted = set(re.findall(r'"([A-Z][A-Za-z0-9-]+)"', text))
     untested = [rule.code for rule in all_rules() if rule.code not in quoted]
     assert untested == []
+
+
+# -- conditional columns and column groups (reference convention; section 3 closed-loop referral columns) ---------
+
+CLR = ["referral_status", "referral_update", "loop_closure_reason"]
+
+
+def test_conditional_column_is_not_missing_when_its_condition_column_is_absent(check) -> None:
+    # Member Phone Number is required only when Member New Phone Number Indicator is Y: without that indicator
+    # column (itself reported missing) the phone column is not missing
+    found = check("RTF", [valid_row("RTF")], drop=["new_phone", "phone"])
+    assert codes(found) == [("COLUMN-MISSING", None)]
+    assert found[0].column == "Member New Phone Number Indicator"
+
+
+def _months_earlier(day: dt.date, months: int) -> dt.date:
+    month = day.year * 12 + day.month - 1 - months
+    return day.replace(year=month // 12, month=month % 12 + 1)
+
+
+def _rtf_months_earlier(months: int, count: int = 1) -> tuple[list[dict[str, Any]], dt.date]:
+    """Clean RTF rows (and the day to check them) of a reporting period `months` before the builders' March 2026:
+    every date moved back as much."""
+    rows = []
+    for row in valid_rows("RTF", count):
+        moved = {k: _months_earlier(v, months) if isinstance(v, dt.date) else v for k, v in row.items()}
+        moved["reporting_period"] = f"{_months_earlier(D(2026, 3, 1), months):%m/%Y}"
+        rows.append(moved)
+    return rows, _months_earlier(AS_OF, months)
+
+
+@pytest.mark.parametrize("months", [9, 14])  # periods 06/2025 and 01/2025
+def test_rtf_before_july_2025_without_the_referral_columns_has_no_finding(check, months) -> None:
+    rows, as_of = _rtf_months_earlier(months)
+    assert codes(check("RTF", rows, drop=CLR, as_of=as_of)) == []
+
+
+@pytest.mark.parametrize("months", [8, 0])  # periods 07/2025 and 03/2026
+def test_rtf_from_july_2025_without_the_referral_columns_warns_once_on_the_header(check, months) -> None:
+    rows, as_of = _rtf_months_earlier(months, 3)
+    found = check("RTF", rows, drop=CLR, title_rows=["Plan template"], as_of=as_of)
+    assert codes(found) == [("RTF-CLR-COLUMNS", None)]
+    assert found[0].severity == WARNING and found[0].row == 2 and not found[0].fixable
+    assert "Referral Status" in found[0].message and "07/2025" in found[0].message
+
+
+def test_rtf_with_some_referral_columns_misses_those_they_need(check) -> None:
+    found = check("RTF", [valid_row("RTF")], drop=["referral_update", "loop_closure_reason"])
+    assert sorted((f.code, f.column) for f in found) == [
+        ("COLUMN-MISSING", "Date of Referral Status Update"), ("COLUMN-MISSING", "Reason for Referral Loop Closure")]
+
+
+def test_csprtf_without_the_referral_columns_has_no_finding(check) -> None:
+    assert codes(check("CSPRTF", [valid_row("CSPRTF")], drop=CLR)) == []
+
+
+@pytest.mark.parametrize("header", ["MEMBER_FIRST_NAME", "Member\nFirst Name", "member first\r\nname",
+                                    "Member_First_Name"])
+def test_header_matching_ignores_line_breaks_and_underscores(check, header) -> None:
+    assert codes(check("RTF", [valid_row("RTF")], rename={"first_name": header})) == []
+
+
+@pytest.mark.parametrize("layout", ["MIF", "RTF", "OTF", "CSASF", "CSPRTF"])
+@pytest.mark.parametrize("header", ["Member Client Index Number", "CIN", "cin", "MEMBER_CLIENT_INDEX_NUMBER"])
+def test_cin_aliases_in_every_layout(check, layout, header) -> None:
+    assert codes(check(layout, [valid_row(layout)], rename={"cin": header})) == []

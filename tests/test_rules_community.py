@@ -69,15 +69,18 @@ def test_csasf_produced_on_a_sending_day(check, produced, as_of) -> None:
 # -- CS-SERVICE-NOT-YET ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("layout_values", [
-    ("CSASF", {"service": "Transitional Rent", "authorization_start": D(2025, 12, 1)}),
-    ("CSASF", {"service": "TR", "authorization_start": D(2025, 12, 31)}),
+    ("CSASF", {"service": "Transitional Rent", "authorization_start": D(2025, 6, 1)}),
+    ("CSASF", {"service": "TR", "authorization_start": D(2025, 6, 30)}),
     # no authorization yet: the Date Assigned dates the row
     ("CSASF", {"service": "Transitional Rent", "authorization_status": "Potential Member",
                "authorization_number": "", "authorization_start": "", "authorization_end": "",
-               "date_assigned": D(2025, 12, 15)}),
-    ("CSPRTF", {"service": "Transitional Rent", "service_start": D(2025, 12, 15)}),
+               "date_assigned": D(2025, 6, 15)}),
+    ("CSPRTF", {"service": "Transitional Rent", "status": "7", "service_start": D(2025, 6, 15),
+                "service_end": D(2025, 6, 30)}),
+    ("CSPRTF", {"service": "H0044 U6", "status": "7", "service_start": D(2025, 6, 15),  # its billing code
+                "service_end": D(2025, 6, 30)}),
 ])
-def test_transitional_rent_dated_before_2026(check, layout_values) -> None:
+def test_transitional_rent_dated_before_july_2025(check, layout_values) -> None:
     layout, values = layout_values
     found = check(layout, [valid_row(layout, **values)])
     assert codes(found) == [("CS-SERVICE-NOT-YET", cell(layout, "service", 2))]
@@ -87,14 +90,14 @@ def test_transitional_rent_dated_before_2026(check, layout_values) -> None:
 
 def test_transitional_rent_short_form_in_lower_case_is_still_transitional_rent(check) -> None:
     # short forms are accepted in any letter case (reference 7.7), and mean the service
-    found = check("CSASF", [valid_row("CSASF", service="tr", authorization_start=D(2025, 12, 1))])
+    found = check("CSASF", [valid_row("CSASF", service="tr", authorization_start=D(2025, 6, 1))])
     assert codes(found) == [("CS-SERVICE-NOT-YET", asf("service"))]
 
 
 @pytest.mark.parametrize("layout_values", [
-    ("CSASF", {"service": "Transitional Rent", "authorization_start": D(2026, 1, 1)}),
+    ("CSASF", {"service": "Transitional Rent", "authorization_start": D(2025, 7, 1)}),
     ("CSASF", {"service": "Housing Deposits", "authorization_start": D(2025, 6, 1)}),
-    ("CSPRTF", {"service": "TR", "service_start": D(2026, 1, 2)}),
+    ("CSPRTF", {"service": "TR", "service_start": D(2025, 12, 2)}),
     ("CSPRTF", {"service": "Recuperative Care (Medical Respite)", "service_start": D(2025, 12, 15)}),
 ])
 def test_service_dated_when_it_exists(check, layout_values) -> None:
@@ -258,7 +261,7 @@ def test_c5_same_member_with_another_service(check) -> None:
 
 # -- CSPRTF-R11 --------------------------------------------------------------------------------------------------
 
-CLOSED = {"referral_status": "Closed", "referral_update": D(2026, 3, 10)}
+CLOSED = {"referral_status": "Referral Loop Closed", "referral_update": D(2026, 3, 10)}
 
 
 def test_csprtf_r11_closed_referral_without_a_reason(check) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from builders import ERROR, WARNING, cell, codes, one, rtf_row, valid_row, valid_rows
 
-from calaimfiles.layouts import load_layout
+from calaimfiles.layouts import load_codesets, load_layout
+from calaimfiles.layouts.model import CodeValue
+from calaimfiles.rules.fields import CodeParser
 
 NO_FIX = object()
 D = dt.date
@@ -228,16 +230,24 @@ def test_spaces_around_a_bad_cin_still_report_the_cin(check) -> None:
     assert one(found, "CIN-FORMAT").severity == ERROR
 
 
-@pytest.mark.parametrize("value", ["1", 1])
-def test_discontinuation_code_without_its_leading_zero(check, value) -> None:
+@pytest.mark.parametrize("value", ["01", "1", 1, "09"])
+def test_old_numbered_discontinuation_codes_are_invalid_and_the_message_lists_the_real_codes(check, value) -> None:
     found = check("RTF", [rtf_row("3", discontinuation_code=value)])
-    assert codes(found) == [("CODE-SPELLING", cell("RTF", "discontinuation_code", 2))]
-    assert found[0].severity == WARNING
-    assert found[0].fix.value == "01"
+    assert codes(found) == [("CODE-INVALID", cell("RTF", "discontinuation_code", 2))]
+    assert found[0].severity == ERROR and found[0].fix is None
+    for code in ("WM", "DP", "UE", "UBE", "EXP", "NE", "OH", "CAP", "ERR", "OTH", "SC", "DNC"):
+        assert f"{code} (" in found[0].message
+    assert "Member declined to participate" in found[0].message
 
 
-def test_discontinuation_code_with_its_leading_zero_is_accepted(check) -> None:
-    assert codes(check("RTF", [rtf_row("3", discontinuation_code="01")])) == []
+def test_a_numbered_code_of_a_plan_without_its_leading_zero() -> None:
+    """A plan whose codes are numbers with a leading zero: `1` is understood as `01` (a fixable warning)."""
+    codeset = load_codesets()["discontinuation_reason"].model_copy(
+        update={"values": (CodeValue(code="01", label="Declined"), CodeValue(code="02", label="Other"))})
+    parsed = CodeParser(codeset)(1)
+    assert parsed.value == "01"
+    assert [(i.code, i.fix) for i in parsed.issues] == [("CODE-SPELLING", "01")]
+    assert CodeParser(codeset)("01").issues == ()
 
 
 def test_same_bad_value_on_several_rows_is_reported_on_each(check) -> None:
@@ -278,3 +288,37 @@ def test_text_that_looks_like_an_error_code_is_not_an_error_cell(check) -> None:
     # the text 'N/A' is just an invalid acuity, not an Excel error
     found = check("RTF", [valid_row("RTF", acuity="N/A")])
     assert codes(found) == [("CODE-INVALID", cell("RTF", "acuity", 2))]
+
+
+# -- CIN: first digit 9, no placeholders (reference section 2) ---------------------------------------------------
+
+@pytest.mark.parametrize(("value", "code"), [("12345678C", "CIN-NOT-MEDI-CAL"), ("81234567a", "CIN-NOT-MEDI-CAL"),
+                                             ("99999999D", "CIN-PLACEHOLDER"), ("90000000A", "CIN-PLACEHOLDER"),
+                                             ("95555555x", "CIN-PLACEHOLDER"),
+                                             ("12345678C12024", "CIN-NOT-MEDI-CAL")])
+def test_cin_not_a_medi_cal_cin_or_a_placeholder(check, value, code) -> None:
+    found = check("RTF", [valid_row("RTF", cin=value)])
+    assert codes(found) == [(code, cell("RTF", "cin", 2))]
+    assert found[0].severity == ERROR and not found[0].fixable
+
+
+@pytest.mark.parametrize("value", ["91234567A", "90000001A", "99999998Z"])
+def test_medi_cal_cins_pass(check, value) -> None:
+    assert codes(check("RTF", [valid_row("RTF", cin=value)])) == []
+
+
+# -- dates with dashes or a time (reference section 2 [field]) ---------------------------------------------------
+
+@pytest.mark.parametrize("value", ["03-04-2026", "3-4-2026", "03/04/2026 14:30", "3/4/2026 2:30 PM",
+                                   "2026-03-04T14:30:00", "03-04-2026 09:15:00"])
+def test_date_with_dashes_or_a_time_is_a_fixable_warning(check, value) -> None:
+    found = check("RTF", [valid_row("RTF", last_encounter=value)])
+    assert codes(found) == [("DATE-FORMAT", cell("RTF", "last_encounter", 2))]
+    assert found[0].severity == WARNING
+    assert found[0].fix.value == D(2026, 3, 4)
+
+
+@pytest.mark.parametrize("value", ["03-04-26", "03/04/2026 25:10", "13-04-2026", "03/04/2026 14:30 later"])
+def test_broken_dates_with_dashes_or_times_are_errors(check, value) -> None:
+    found = check("RTF", [valid_row("RTF", last_encounter=value)])
+    assert codes(found) == [("DATE-INVALID", cell("RTF", "last_encounter", 2))]

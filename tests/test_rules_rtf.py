@@ -5,7 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from builders import ERROR, WARNING, cell, codes, member_cin, one, rtf_row, valid_row, valid_rows
+from builders import (
+    ERROR,
+    WARNING,
+    cell,
+    codes,
+    findings_of,
+    member_cin,
+    one,
+    rtf_row,
+    valid_row,
+    valid_rows,
+    validate,
+    write_xlsx,
+)
 
 D = dt.date
 START, END, STOP = D(2026, 1, 15), D(2026, 3, 20), D(2026, 3, 20)
@@ -26,7 +39,7 @@ def assert_only(found, code: str, cells: list[str], severity) -> None:
 @pytest.mark.parametrize(("values", "column"), [
     ({"enrollment_start": START}, "enrollment_start"),
     ({"enrollment_end": END}, "enrollment_end"),
-    ({"discontinuation_date": STOP, "discontinuation_code": "01"}, "discontinuation_date"),
+    ({"discontinuation_date": STOP, "discontinuation_code": "DP"}, "discontinuation_date"),
     ({"status": "Pending Outreach", "enrollment_start": START}, "enrollment_start"),
     ({"status": "1 - Pending Outreach", "enrollment_start": START}, "enrollment_start"),
 ])
@@ -45,7 +58,7 @@ def test_r1_pending_outreach_without_dates(check) -> None:
     ({"lcm_name": ""}, "lcm_name"),
     ({"lcm_phone": ""}, "lcm_phone"),
     ({"enrollment_end": END}, "enrollment_end"),
-    ({"discontinuation_date": STOP, "discontinuation_code": "03"}, "discontinuation_date"),
+    ({"discontinuation_date": STOP, "discontinuation_code": "WM"}, "discontinuation_date"),
     ({"status": "Enrolled", "enrollment_start": ""}, "enrollment_start"),
     ({"status": "2 - Enrolled", "lcm_name": ""}, "lcm_name"),
 ])
@@ -111,7 +124,7 @@ def test_r3b_exit_without_discontinuation(check, status, values, columns) -> Non
 
 
 def test_r3b_exit_with_date_and_reason(check) -> None:
-    rows = [rtf_row(s, cin=member_cin(n)) for n, s in enumerate(["3", "4", "5", "6"])]
+    rows = [rtf_row(s, cin=member_cin(n)) for n, s in enumerate(["3", "4", "5", "6"], 1)]
     assert codes(check("RTF", rows)) == []
 
 
@@ -251,7 +264,7 @@ def test_r10_same_values_written_differently(check) -> None:
 
 # -- R11 referral loop closure ------------------------------------------------------------------------------------
 
-REFERRAL = {"referral_status": "Closed", "referral_update": D(2026, 3, 10)}
+REFERRAL = {"referral_status": "Referral Loop Closed", "referral_update": D(2026, 3, 10)}
 
 
 def test_r11_closed_referral_without_a_reason(check) -> None:
@@ -276,3 +289,31 @@ def test_r11_reason_without_a_closed_referral_is_ignored(check) -> None:
                                   loop_closure_reason="Other")])
     assert codes(found) == [("VALUE-IGNORED", at("loop_closure_reason"))]
     assert one(found, "VALUE-IGNORED").severity == WARNING
+
+
+# -- R3d reason code fits the status ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("status", "code"), [("3", "UE"), ("3", "ERR"), ("4", "DP"), ("6", "NE"), ("6", "OH"),
+                                              ("6", "CAP"), ("5", "WM"), ("5", "EXP"), ("5", "SC"), ("5", "OTH")])
+def test_r3d_reason_code_that_fits_the_status(check, status, code) -> None:
+    assert codes(check("RTF", [rtf_row(status, discontinuation_code=code)])) == []
+
+
+@pytest.mark.parametrize(("status", "code", "wanted"), [("3", "DP", "UE or ERR"), ("4", "WM", "DP"),
+                                                        ("6", "UE", "NE or OH or CAP"), ("5", "DP", "but DP")])
+def test_r3d_reason_code_that_does_not_fit_the_status(check, status, code, wanted) -> None:
+    found = check("RTF", [rtf_row(status, discontinuation_code=code)])
+    assert_only(found, "RTF-R3d", [at("discontinuation_code")], WARNING)
+    assert wanted in found[0].message
+
+
+def test_r3d_pairs_are_data_a_plan_can_change(tmp_path) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "p"\ntitle = "P"\n[layouts.RTF.parameters.reason_fits_status]\n'
+                       'declined = { allowed = ["DP", "OTH"] }\n', encoding="utf-8")
+    path = write_xlsx(tmp_path, "RTF", [rtf_row("4", discontinuation_code="OTH")])
+    assert codes(findings_of(validate(path, plan=str(profile)))) == []
+    assert codes(findings_of(validate(path))) == [("RTF-R3d", at("discontinuation_code"))]
+    # the pairs the plan does not name stay as the reference has them
+    unfit = write_xlsx(tmp_path, "RTF", [rtf_row("3", discontinuation_code="DP")], filename="unfit.xlsx")
+    assert codes(findings_of(validate(unfit, plan=str(profile)))) == [("RTF-R3d", at("discontinuation_code"))]

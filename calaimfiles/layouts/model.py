@@ -40,11 +40,18 @@ class _Strict(BaseModel):
 
 
 class CodeValue(_Strict):
-    """One allowed value of a code set. `code` is the spelling written back; `label` and `short` are accepted."""
+    """One allowed value of a code set. `code` is the spelling written back; `label`, `code - label`, `short` and
+    `spellings` are accepted as they are; `fixed_spellings` are understood but fixed to the code (a warning)."""
 
     code: str
     label: str | None = None
-    short: str | None = None
+    short: str | None = Field(default=None, description="a short form, accepted in any letter case")
+    spellings: tuple[str, ...] = Field(default=(), description="equivalent spellings real plans and vendors use")
+    fixed_spellings: tuple[str, ...] = Field(
+        default=(), description="spellings understood but not accepted as they are: a fixable warning")
+    billing: tuple[str, ...] = Field(
+        default=(),
+        description="billing codes with their modifier (`T2033 U6`), also accepted as `T2033-U6` or `T2033U6`")
     role: str | None = None
     flags: tuple[str, ...] = ()
     available_from: str | None = Field(default=None, description="ISO date before which the value is unusual")
@@ -55,7 +62,14 @@ class CodeSet(_Strict):
 
     name: str
     title: str
-    numbered: bool = Field(default=False, description="cells may hold the number, the label or 'number - label'")
+    numbered: bool = Field(
+        default=False, description="codes are numbers; `number - label` whose label names another is an error")
+    label_is_meaning: bool = Field(
+        default=False, description="the label explains the code: written instead of it, it is fixed to the code")
+    prefixes: tuple[str, ...] = Field(
+        default=(), description="prefixes any label or spelling may carry; a value's own prefixed spelling wins")
+    variants: tuple[tuple[str, str], ...] = Field(
+        default=(), description="word pairs that may replace each other in a spelling (`and/or`, `or`)")
     values: tuple[CodeValue, ...]
 
     def codes_with_role(self, *roles: str) -> frozenset[str]:
@@ -86,6 +100,16 @@ class Condition(_Strict):
         if sum(map(bool, tests)) != 1:
             raise ValueError(f"condition on {self.column!r} needs one of equals, role, flag, filled, greater_than")
         return self
+
+
+class ColumnGroup(_Strict):
+    """Columns a template has together or not at all (the closed-loop referral columns): when every one is absent,
+    none is reported missing; `absent_rule` then warns once for a reporting period from `absent_from`."""
+
+    columns: tuple[str, ...] = Field(min_length=1)
+    absent_rule: str | None = None
+    absent_from: str | None = Field(default=None, description="first reporting period (ISO date) of `absent_rule`")
+    note: str | None = None
 
 
 class Column(_Strict):
@@ -172,6 +196,9 @@ class Layout(_Strict):
     same_value_rule: str
     parameters: dict[str, Any] = {}
     window: Window | None = Field(default=None, description="the submission window of a return file")
+    return_formats: tuple[str, ...] = Field(
+        default=(), description="the file suffixes the plan accepts for this return file (empty: any)")
+    column_groups: tuple[ColumnGroup, ...] = ()
     columns: tuple[Column, ...]
     codesets: dict[str, CodeSet] = Field(default={}, description="the code sets its code columns use")
 
@@ -183,6 +210,8 @@ class Layout(_Strict):
         referenced = set(self.key) | {c for c in (self.production_date, self.reporting_period) if c is not None}
         for column in self.columns:
             referenced |= {c.column for c in column.required_if + column.unless}
+        for group in self.column_groups:
+            referenced |= set(group.columns)
         missing = referenced - ids
         if missing:
             raise ValueError(f"layout {self.name}: unknown column ids {sorted(missing)}")
@@ -228,11 +257,12 @@ class Layout(_Strict):
             raise KeyError(f"layout {self.name} does not set parameter {name!r}") from None
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[\s_]+")
 _SPACE_BEFORE_PAREN = re.compile(r"\s+\(")
 
 
 def header_key(text: str) -> str:
-    """How headers are compared: ignoring case, repeated (also non-breaking) spaces and spaces before '('."""
+    """How headers are compared: ignoring case, repeated (also non-breaking) spaces, line breaks, underscores
+    (`MEMBER_FIRST_NAME`) and spaces before '('."""
     folded = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip().casefold()
     return _SPACE_BEFORE_PAREN.sub("(", folded)

@@ -37,6 +37,8 @@ class LayoutPatch(_Strict):
     rename: dict[str, str] = Field(default={}, description="column id -> the plan's header; the old one stays an alias")
     add: tuple[Column, ...] = ()
     remove: tuple[str, ...] = ()
+    change: dict[str, dict[str, Any]] = Field(
+        default={}, description="column id -> fields of the column to set (its conditions, say)")
     sheet_names: tuple[str, ...] | None = None
     file_pattern: str | None = Field(default=None, description="a glob of the plan's file names (informational)")
     parameters: dict[str, Any] = {}
@@ -44,9 +46,11 @@ class LayoutPatch(_Strict):
 
 
 class CodeSetPatch(_Strict):
-    """A plan's own values for a code set, replacing the reference values."""
+    """A plan's own values for a code set, replacing the reference values, and/or more equivalent spellings of
+    its codes (`spellings = { DP = ["Refused"] }`)."""
 
-    values: tuple[CodeValue, ...] = Field(min_length=1)
+    values: tuple[CodeValue, ...] | None = Field(default=None, min_length=1)
+    spellings: dict[str, tuple[str, ...]] = {}
 
 
 class Profile(_Strict):
@@ -56,6 +60,8 @@ class Profile(_Strict):
     title: str
     layouts: dict[str, LayoutPatch] = {}
     codesets: dict[str, CodeSetPatch] = {}
+    return_formats: tuple[str, ...] | None = Field(
+        default=None, description="file suffixes the plan accepts for return files (`.xlsx`, `.xlsm`, `.csv`)")
 
     @model_validator(mode="after")
     def _known_layouts(self) -> Profile:
@@ -67,7 +73,16 @@ class Profile(_Strict):
     def codeset(self, base: CodeSet) -> CodeSet:
         """The code set as this plan spells it."""
         patch = self.codesets.get(base.name)
-        return base if patch is None else base.model_copy(update={"values": patch.values})
+        if patch is None:
+            return base
+        values = patch.values if patch.values is not None else base.values
+        unknown = sorted(set(patch.spellings) - {v.code for v in values})
+        if unknown:
+            raise ProfileError(f"plan {self.name}: [codesets.{base.name}] spellings name unknown codes {unknown}")
+        values = tuple(
+            v.model_copy(update={"spellings": (*v.spellings, *patch.spellings[v.code])}) if v.code in patch.spellings
+            else v for v in values)
+        return base.model_copy(update={"values": values})
 
 
 def plan_names() -> list[str]:
@@ -110,12 +125,17 @@ def first_error(error: ValidationError) -> str:
 def apply_profile(base: dict[str, Any], profile: Profile, layout_name: str) -> dict[str, Any]:
     """A copy of a layout's raw data with the profile's changes; ProfileError names a column id it lacks."""
     patch = profile.layouts.get(layout_name)
-    if patch is None:
+    if patch is None and profile.return_formats is None:
         return base
     body = copy.deepcopy(base)
+    if profile.return_formats is not None and "return_formats" in body:
+        body["return_formats"] = list(profile.return_formats)
+    if patch is None:
+        return body
     columns: list[dict[str, Any]] = body["columns"]
     ids = [column["id"] for column in columns]
-    for what, named in (("rename", list(patch.rename)), ("remove", list(patch.remove))):
+    for what, named in (("rename", list(patch.rename)), ("remove", list(patch.remove)),
+                        ("change", list(patch.change))):
         unknown = [column_id for column_id in named if column_id not in ids]
         if unknown:
             raise ProfileError(f"plan {profile.name}: [layouts.{layout_name}] {what} names unknown column ids "
@@ -124,17 +144,27 @@ def apply_profile(base: dict[str, Any], profile: Profile, layout_name: str) -> d
     if repeated:
         raise ProfileError(f"plan {profile.name}: [layouts.{layout_name}] add repeats column ids {repeated}")
     for column in columns:
+        column.update(copy.deepcopy(patch.change.get(column["id"], {})))
         new_name = patch.rename.get(column["id"])
         if new_name is not None and new_name != column["name"]:
             column["aliases"] = [column["name"], *column.get("aliases", [])]
             column["name"] = new_name
     body["columns"] = [c for c in columns if c["id"] not in patch.remove]
+    body["column_groups"] = [
+        {**group, "columns": kept} for group in body.get("column_groups", [])
+        if (kept := [c for c in group["columns"] if c not in patch.remove])
+    ]
     body["columns"] += [column.model_dump(exclude_defaults=True) for column in patch.add]
     if patch.sheet_names is not None:
         body["sheet_names"] = list(patch.sheet_names)
     if patch.file_pattern is not None:
         body["file_pattern"] = patch.file_pattern
-    body["parameters"] = {**body.get("parameters", {}), **patch.parameters}
+    parameters = body.get("parameters", {})
+    body["parameters"] = {  # a table of pairs (reason_fits_status) is merged too: a plan names only what it changes
+        **parameters,
+        **{name: {**parameters[name], **value} if isinstance(value, dict) and isinstance(parameters.get(name), dict)
+           else value for name, value in patch.parameters.items()},
+    }
     if patch.window:
         body["window"] = {**body.get("window", {}), **patch.window}
     return body

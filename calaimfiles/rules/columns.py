@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from calaimfiles.findings import Severity
+from calaimfiles.findings import Finding, Severity
 from calaimfiles.layouts import Condition, FieldType
 from calaimfiles.layouts.describe import code_names, explain_conditions
 from calaimfiles.rules.registry import get_rule, register, table_check
@@ -216,6 +216,38 @@ def check_date_of_birth(table: Table) -> None:
     values = table.frame["dob"]
     too_old = (values < earliest).to_numpy(dtype=bool, na_value=False)
     table.report(DOB_RANGE, np.flatnonzero(too_old), "dob", f"is more than {DOB_MAX_AGE_YEARS} years ago")
+
+
+@table_check(whole_file=True)
+def check_absent_column_groups(table: Table) -> None:
+    """A column group absent as a whole (an older template) is worth one warning from the period it was added."""
+    for group in table.layout.column_groups:
+        if group.absent_rule is None or group.absent_from is None or any(table.has(c) for c in group.columns):
+            continue
+        period = _reporting_month(table)
+        since = dt.date.fromisoformat(group.absent_from)
+        if period is None or period < since:
+            continue
+        rule = get_rule(group.absent_rule)
+        names = ", ".join(table.column(c).name for c in group.columns)
+        table.findings.append(Finding(
+            rule.code, rule.severity,
+            f"The header row has none of the columns {names}: the plan's template for reporting periods from "
+            f"{since:%m/%Y} has them; use the plan's current template.",
+            sheet=table.sheet, row=table.header.header_row + 1, member_data=False,
+        ))
+
+
+def _reporting_month(table: Table) -> dt.date | None:
+    """The file's reporting month: its period column, else `--period`, else its production date's month."""
+    for column_id in (table.layout.reporting_period, table.layout.production_date):
+        if column_id and table.has(column_id):
+            value = table.most_common(column_id)
+            if value is not None:
+                return dt.date(value.year, value.month, 1)
+        if column_id == table.layout.reporting_period and table.options.period is not None:
+            return table.options.period.replace(day=1)
+    return None
 
 
 def with_role(table: Table, column_id: str, *roles: str) -> np.ndarray:

@@ -39,9 +39,9 @@ CSASF_PRODUCTION_DAY = register(
 CS_SERVICE_NOT_YET = register(
     "CS-SERVICE-NOT-YET", "Service dated before it existed", severity=Severity.WARNING,
     layouts=("CSASF", "CSPRTF"), source="reference §7.7",
-    summary="Transitional Rent is a Community Support from 2026; a row dated earlier is probably the wrong "
-    "service.",
-    example="Transitional Rent with an Authorization Start Date in 2025",
+    summary="Transitional Rent could first be offered by plans from 07/01/2025 (required from 2026); a row dated "
+    "earlier is probably the wrong service.",
+    example="Transitional Rent with an Authorization Start Date in June 2025",
 )
 C1 = register(
     "CSPRTF-C1", "Unable to Contact too early", severity=Severity.ERROR, layouts=("CSPRTF",), source=_S6,
@@ -75,9 +75,9 @@ C5 = register(
 CSPRTF_R11 = register(
     "CSPRTF-R11", "Closed referral without a reason", severity=Severity.ERROR, layouts=("CSPRTF",),
     source="reference §3 R11",
-    summary="A Referral Status of Closed needs a Reason for Referral Loop Closure (error); Services Received fits "
-    "only statuses 2, 5 and 7 (warning).",
-    example="Referral Status `Closed` with a blank Reason for Referral Loop Closure",
+    summary="A Referral Status of Referral Loop Closed needs a Reason for Referral Loop Closure (error); Services "
+    "Received fits only statuses 2, 5 and 7 (warning).",
+    example="Referral Status `Referral Loop Closed` with a blank Reason for Referral Loop Closure",
 )
 
 

@@ -34,8 +34,20 @@ CELL_MULTIPLE = register(
 )
 CIN_FORMAT = register(
     "CIN-FORMAT", "CIN is not 8 digits and a letter", severity=Severity.ERROR, source=_S2,
-    summary="A Medi-Cal CIN is 9 characters: 8 digits then one letter.",
+    summary="A Medi-Cal CIN is 9 characters: 8 digits (the first a 9) then one letter.",
     example="`9123456A` (7 digits) in Member Client Index Number (CIN)",
+)
+CIN_NOT_MEDI_CAL = register(
+    "CIN-NOT-MEDI-CAL", "CIN does not start with 9", severity=Severity.ERROR, source=_S2,
+    summary="Every Medi-Cal CIN starts with 9 (a plan's validator and every CIN in a plan's own data); 8 digits "
+    "and a letter starting otherwise is another number.",
+    example="`12345678C` in Member Client Index Number (CIN)",
+)
+CIN_PLACEHOLDER = register(
+    "CIN-PLACEHOLDER", "Placeholder CIN", severity=Severity.ERROR, source=_S2,
+    summary="9 followed by seven identical digits is a placeholder typed when the CIN was unknown, not a member's "
+    "CIN.",
+    example="`99999999D` or `90000000A` in Member Client Index Number (CIN)",
 )
 CIN_LOWERCASE = register(
     "CIN-LOWERCASE", "CIN letter in lower case", severity=Severity.ERROR, fixable=True, source=_S2,
@@ -75,9 +87,9 @@ DATE_INVALID = register(
 )
 DATE_FORMAT = register(
     "DATE-FORMAT", "Date written in another format", severity=Severity.WARNING, fixable=True, source=_S2,
-    summary="A text date as YYYY-MM-DD or M/D/YYYY, or a bare Excel serial number, is accepted but should be a "
-    "date cell; the fix converts it.",
-    example="`2026-03-04` or `3/4/2026` in Discontinuation Date",
+    summary="A text date as YYYY-MM-DD, M/D/YYYY, MM-DD-YYYY or M-D-YYYY, a date followed by a time, or a bare "
+    "Excel serial number, is accepted but should be a date cell; the fix converts it (dropping the time).",
+    example="`2026-03-04`, `3/4/2026`, `03-04-2026` or `03/04/2026 14:30` in Discontinuation Date",
 )
 PERIOD_INVALID = register(
     "PERIOD-INVALID", "Not a reporting month", severity=Severity.ERROR, source=_S2,
@@ -132,15 +144,18 @@ YN_SPELLING = register(
 )
 CODE_INVALID = register(
     "CODE-INVALID", "Not an allowed value", severity=Severity.ERROR, source="reference §7",
-    summary="The value is not in the column's code set (reference section 7); the message lists the allowed values.",
-    example="`Active` in Member ECM Status",
+    summary="The value is not in the column's code set (reference section 7), nor one of its equivalent "
+    "spellings; the message lists the allowed values.",
+    example="`Active` in Member ECM Status, `01` in Discontinuation Reason Code (the codes are letters: DP, UE, ...)",
 )
 CODE_SPELLING = register(
     "CODE-SPELLING", "Allowed value spelled differently", severity=Severity.WARNING, fixable=True,
     source="reference §2, §7",
-    summary="An allowed value in another letter case, or a numbered code without its leading zero; the fix "
-    "writes the listed spelling.",
-    example="`low` in Member Acuity Level, `1` in Discontinuation Reason Code (meant `01`)",
+    summary="An allowed value in another letter case or spacing, a spelling the code set fixes (`Closed` for "
+    "`Referral Loop Closed`), a code's meaning written instead of the code, or a numbered code without its "
+    "leading zero; the fix writes the listed spelling or the code.",
+    example="`low` in Member Acuity Level, `Member declined to participate` in Discontinuation Reason Code (fixed "
+    "to `DP`)",
 )
 CODE_LABEL_MISMATCH = register(
     "CODE-LABEL-MISMATCH", "Status number and label disagree", severity=Severity.ERROR, source="reference §7.1",
@@ -245,9 +260,19 @@ def parse_text(value: Any) -> Parsed:
     return _ok(str(value))
 
 
-_CIN = re.compile(r"[0-9]{8}[A-Z]")
+_CIN = re.compile(r"(?!9([0-9])\1{6})9[0-9]{7}[A-Z]")  # a Medi-Cal CIN that is no placeholder: its normal form
 _CIN_ANY_CASE = re.compile(r"[0-9]{8}[A-Za-z]")
+_CIN_PLACEHOLDER = re.compile(r"9([0-9])\1{6}[A-Za-z]")
 _CARD_ID = re.compile(r"([0-9]{8}[A-Za-z])[0-9A-Za-z][0-9]{4}")
+
+
+def _cin_shape(cin: str) -> Parsed | None:
+    """What is wrong with 8 digits and a letter: not starting with 9, or a placeholder; None when it is fine."""
+    if cin[0] != "9":
+        return _bad(CIN_NOT_MEDI_CAL.code, "is not a Medi-Cal CIN: a Medi-Cal CIN starts with 9")
+    if _CIN_PLACEHOLDER.fullmatch(cin):
+        return _bad(CIN_PLACEHOLDER.code, "is a placeholder, not a member's CIN: write the member's real CIN")
+    return None
 
 
 def parse_cin(value: Any) -> Parsed:
@@ -257,9 +282,15 @@ def parse_cin(value: Any) -> Parsed:
     if _CIN.fullmatch(value):
         return _ok(value)
     if _CIN_ANY_CASE.fullmatch(value):
+        wrong = _cin_shape(value)
+        if wrong is not None:
+            return wrong
         return _fixed(value.upper(), CIN_LOWERCASE.code, "must end in a capital letter")
     card = _CARD_ID.fullmatch(value)
     if card:
+        wrong = _cin_shape(card.group(1))
+        if wrong is not None:
+            return wrong
         return _fixed(card.group(1).upper(), CIN_CARD_ID.code,
                       "holds the 14-character benefits card number; the CIN is its first 9 characters")
     return _bad(CIN_FORMAT.code, "must be 8 digits then one letter (like 91234567A)")
@@ -316,14 +347,58 @@ def _serial_to_date(number: float) -> dt.date | None:
     return _EXCEL_EPOCH + dt.timedelta(days=days)
 
 
-_DATE_US = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]00:00(?::00)?)?")
+_TIME = r"(?:[ T]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?\s*([AaPp]\.?[Mm]\.?)?)?"
+_DATE_US = re.compile(r"([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4})" + _TIME)
+_DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})" + _TIME)
 _DATE_TEXT_ADVICE = "is not a date: use a date cell or MM/DD/YYYY"
 
 
 def _several(text: str) -> bool:
     parts = [p for p in _MULTI_SPLIT.split(text) if p]
     return len(parts) > 1
+
+
+def _time_ok(match: re.Match[str], first: int) -> bool:
+    """The time after a date (groups `first`..`first + 3`: hours, minutes, seconds, AM/PM) is a real time."""
+    hours, minutes, seconds, half = match.group(first, first + 1, first + 2, first + 3)
+    if hours is None:
+        return True
+    limit = (1, 12) if half else (0, 23)
+    return limit[0] <= int(hours) <= limit[1] and int(minutes) <= 59 and (seconds is None or int(seconds) <= 59)
+
+
+def _text_date(value: str) -> Parsed | None:
+    """A date written as text: MM/DD/YYYY as it is; M/D/YYYY, MM-DD-YYYY, YYYY-MM-DD and a date with a time
+    (the time dropped) with a fixable warning; None when the text is none of these."""
+    us = _DATE_US.fullmatch(value)
+    iso = None if us else _DATE_ISO.fullmatch(value)
+    if not (us or iso):
+        return None
+    try:
+        if us:
+            day = dt.date(int(us.group(4)), int(us.group(1)), int(us.group(3)))
+            timed, dashed = us.group(5) is not None, us.group(2) == "-"
+            short = len(us.group(1)) < 2 or len(us.group(3)) < 2
+            if not _time_ok(us, 5):
+                return _bad(DATE_INVALID.code, "holds a time that is not a real time; write the date alone")
+        else:
+            day = dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))  # type: ignore[union-attr]
+            timed, dashed, short = iso.group(4) is not None, False, False  # type: ignore[union-attr]
+            if not _time_ok(iso, 4):  # type: ignore[arg-type]
+                return _bad(DATE_INVALID.code, "holds a time that is not a real time; write the date alone")
+    except ValueError:
+        return _bad(DATE_INVALID.code, "is not a real calendar date (check the day and month)")
+    if timed:
+        return _fixed(day, DATE_FORMAT.code, "holds a time as well as the date; the plan expects the date alone "
+                      "(the fix drops the time)")
+    if iso:
+        return _fixed(day, DATE_FORMAT.code, "is written YYYY-MM-DD; the plan expects MM/DD/YYYY or a date cell")
+    if dashed:
+        return _fixed(day, DATE_FORMAT.code, "is written with dashes (MM-DD-YYYY); the plan expects MM/DD/YYYY or "
+                      "a date cell")
+    if short:
+        return _fixed(day, DATE_FORMAT.code, "is written M/D/YYYY; the plan expects MM/DD/YYYY or a date cell")
+    return _ok(day)
 
 
 def parse_date(value: Any) -> Parsed:
@@ -338,19 +413,9 @@ def parse_date(value: Any) -> Parsed:
         return _fixed(day, DATE_FORMAT.code, "holds a bare Excel date number; format the cell as a date")
     if not isinstance(value, str):
         return _bad(DATE_INVALID.code, _DATE_TEXT_ADVICE)
-    us = _DATE_US.fullmatch(value)
-    iso = None if us else _DATE_ISO.fullmatch(value)
-    try:
-        if us:
-            day = dt.date(int(us.group(3)), int(us.group(1)), int(us.group(2)))
-            if len(us.group(1)) == 2 and len(us.group(2)) == 2:
-                return _ok(day)
-            return _fixed(day, DATE_FORMAT.code, "is written M/D/YYYY; the plan expects MM/DD/YYYY or a date cell")
-        if iso:
-            day = dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-            return _fixed(day, DATE_FORMAT.code, "is written YYYY-MM-DD; the plan expects MM/DD/YYYY or a date cell")
-    except ValueError:
-        return _bad(DATE_INVALID.code, "is not a real calendar date (check the day and month)")
+    parsed = _text_date(value)
+    if parsed is not None:
+        return parsed
     if _several(value):
         return _bad(CELL_MULTIPLE.code, "holds several dates: put each on its own row")
     return _bad(DATE_INVALID.code, _DATE_TEXT_ADVICE)
@@ -514,8 +579,27 @@ def parse_email(value: Any) -> Parsed:
     return _bad(EMAIL_INVALID.code, "is not an email address (name@example.org)")
 
 
+def _fold(text: str) -> str:
+    """How code spellings are compared for a fixable warning: another letter case or spacing."""
+    return " ".join(text.split()).casefold()
+
+
+def billing_spellings(billing: str) -> tuple[str, ...]:
+    """`T2033 U6` -> the three ways plans write a billing code with its modifier."""
+    procedure, _, modifier = billing.partition(" ")
+    if not modifier:
+        return (billing,)
+    return (f"{procedure} {modifier}", f"{procedure}-{modifier}", f"{procedure}{modifier}")
+
+
 class CodeParser:
-    """Reads a code column: codes, labels and `number - label` forms of numbered sets, short forms, case."""
+    """Reads a code column (reference section 7 and the convention at its top): the code, its label, `code -
+    label`, its short form (any case) and its equivalent spellings (labels and spellings also behind one of the
+    set's prefixes) are accepted as they are; another letter case or spacing of them, a spelling the set fixes
+    (`Closed`) and a label that is the code's meaning are fixable warnings; anything else is an error.
+
+    Every spelling goes into one dict when the parser is made (once per column and code set), so a cell costs a
+    dict lookup or two."""
 
     _NUMBER_LABEL = re.compile(r"([0-9]+[a-z]?)\s*[-\u2013:.]\s*(.+)", re.IGNORECASE)
 
@@ -523,23 +607,46 @@ class CodeParser:
         self.codeset = codeset
         self.separator = separator
         self._exact: dict[str, str] = {}
-        self._folded: dict[str, tuple[str, str]] = {}  # casefolded spelling -> (code, listed spelling)
+        # folded spelling -> (code, spelling written by the fix, what the finding says)
+        self._warned: dict[str, tuple[str, str, str]] = {}
         self._short: dict[str, str] = {}  # short forms are accepted in any letter case (reference 7.7)
+        named: list[tuple[str, str]] = []  # (label or spelling, code): what prefixes and variants apply to
         for item in codeset.values:
             self._accept(item.code, item.code)
             if item.short:
                 self._short[item.short.casefold()] = item.code
-            if codeset.numbered and item.label:
-                self._accept(item.label, item.code)
-                self._accept(f"{item.code} - {item.label}", item.code)
-        allowed = [
-            f"{v.code} ({v.label})" if codeset.numbered and v.label else v.code for v in codeset.values
-        ]
-        self._allowed_text = "; ".join(allowed)
+            if item.label:
+                for dash in ("-", "\u2013"):
+                    self._accept(f"{item.code} {dash} {item.label}", item.code)
+                if codeset.label_is_meaning:
+                    self._fix_to_code(item.label, item.code, f"is the meaning of code {item.code}: write the code")
+                else:
+                    self._accept(item.label, item.code)
+                    named.append((item.label, item.code))
+            for spelling in item.spellings:
+                self._accept(spelling, item.code)
+                named.append((spelling, item.code))
+            for billing in item.billing:
+                for spelling in billing_spellings(billing):
+                    self._accept(spelling, item.code)
+            for spelling in item.fixed_spellings:
+                self._fix_to_code(spelling, item.code, f"should be written {item.code!r}")
+        for text, code in named:  # after every listed spelling, which win over made ones
+            forms = [text, *(text.replace(a, b) for a, b in codeset.variants if a in text)]
+            for form in forms:
+                self._accept(form, code)
+                for prefix in codeset.prefixes:
+                    self._accept(prefix + form, code)
+        self._allowed_text = "; ".join(f"{v.code} ({v.label})" if v.label else v.code for v in codeset.values)
+        self._codes_are_numbers = any(v.code.isdigit() for v in codeset.values)
 
     def _accept(self, spelling: str, code: str) -> None:
-        self._exact[spelling] = code
-        self._folded.setdefault(spelling.casefold(), (code, spelling))
+        """The first code listed with a spelling keeps it, and the first spelling with a fold is the fix's."""
+        self._exact.setdefault(spelling, code)
+        self._warned.setdefault(_fold(spelling), (code, spelling, f"should be written {spelling!r}"))
+
+    def _fix_to_code(self, spelling: str, code: str, text: str) -> None:
+        self._warned.setdefault(_fold(spelling), (code, code, text))
 
     def __call__(self, value: Any) -> Parsed:
         if self.separator and isinstance(value, str) and self.separator in value:
@@ -566,13 +673,17 @@ class CodeParser:
         exact = self._exact.get(value) or self._short.get(value.casefold())
         if exact is not None:
             return _ok(exact)
-        folded = self._folded.get(" ".join(value.split()).casefold())
-        if folded is not None:
-            code, spelling = folded
-            return Parsed(code, (Issue(CODE_SPELLING.code, f"should be written {spelling!r}", spelling),))
-        padded = self._folded.get(value.zfill(2)) if value.isdigit() else None
-        if padded is not None:
-            return _fixed(padded[0], CODE_SPELLING.code, f"needs its leading zero: {padded[0]}")
+        warned = self._warned.get(_fold(value))
+        if warned is not None:
+            code, spelling, text = warned
+            return Parsed(code, (Issue(CODE_SPELLING.code, text, spelling),))
+        if value.isdigit():
+            padded = self._warned.get(value.zfill(2))
+            if padded is not None:
+                return _fixed(padded[0], CODE_SPELLING.code, f"needs its leading zero: {padded[0]}")
+            if not self._codes_are_numbers:
+                return _bad(CODE_INVALID.code, f"is a number, but these codes are not numbers; write one of: "
+                            f"{self._allowed_text}")
         if self.codeset.numbered:
             mismatch = self._number_label_mismatch(value)
             if mismatch:
@@ -582,15 +693,14 @@ class CodeParser:
         return _bad(CODE_INVALID.code, f"is not an allowed value; allowed: {self._allowed_text}")
 
     def _known(self, text: str) -> bool:
-        folded = text.casefold()
-        return folded in self._folded or folded in self._short
+        return _fold(text) in self._warned or text.casefold() in self._short
 
     def _number_label_mismatch(self, text: str) -> str | None:
         match = self._NUMBER_LABEL.fullmatch(text)
         if not match:
             return None
-        by_number = self._folded.get(match.group(1).casefold())
-        by_label = self._folded.get(match.group(2).strip().casefold())
+        by_number = self._warned.get(_fold(match.group(1)))
+        by_label = self._warned.get(_fold(match.group(2)))
         if by_number and by_label and by_number[0] != by_label[0]:
             return (f"says number {by_number[0]} but the label of {by_label[0]}; "
                     f"write one status, e.g. {by_number[0]} or {by_label[0]}")

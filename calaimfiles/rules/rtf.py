@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from calaimfiles.findings import Severity
+from calaimfiles.layouts.describe import code_names
 from calaimfiles.rules.columns import status_names, with_flag, with_role
 from calaimfiles.rules.registry import get_rule, register, table_check
 from calaimfiles.rules.table import Table
@@ -51,6 +52,13 @@ R3C = register(
     summary="When both End Date and Discontinuation Date are filled they should be the same day.",
     example="End Date `03/10/2026` with Discontinuation Date `03/12/2026`",
 )
+R3D = register(
+    "RTF-R3d", "Reason code does not fit the status", severity=Severity.WARNING, layouts=("RTF",), source=_S3,
+    summary="The Discontinuation Reason Code should fit the status: Unable to Contact takes UE or ERR, Declined "
+    "takes DP, Not Eligible takes NE, OH or CAP, Discontinued any code but DP. The pairs are layout data "
+    "(`reason_fits_status`), which a plan profile may change.",
+    example="status `4` (Declined) with reason code `WM`",
+)
 R4 = register(
     "RTF-R4", "Blank acuity", severity=Severity.ERROR, fixable=True, layouts=("RTF",), source=_S3,
     summary="The plan's intake rejects a blank Member Acuity Level on any row; providers default it to Low, "
@@ -84,9 +92,17 @@ R10 = register(
 )
 R11 = register(
     "RTF-R11", "Closed referral without a reason", severity=Severity.ERROR, layouts=("RTF",), source=_S3,
-    summary="A Referral Status of Closed needs a Reason for Referral Loop Closure (error); Services Received fits "
-    "only a member who is or was enrolled, status 2 or 5 (warning).",
-    example="Referral Status `Closed` with a blank Reason for Referral Loop Closure",
+    summary="A Referral Status of Referral Loop Closed needs a Reason for Referral Loop Closure (error); Services "
+    "Received fits only a member who is or was enrolled, status 2 or 5 (warning).",
+    example="Referral Status `Referral Loop Closed` with a blank Reason for Referral Loop Closure",
+)
+CLR_COLUMNS = register(
+    "RTF-CLR-COLUMNS", "Closed-loop referral columns absent", severity=Severity.WARNING, layouts=("RTF",),
+    source="reference §3",
+    summary="DHCS added Referral Status, Date of Referral Status Update and Reason for Referral Loop Closure to "
+    "the RTF for reporting periods from July 2025. A file on an older template (none of the three) is fine "
+    "before then; from July 2025 it gets this warning, once, on the header row.",
+    example="an RTF for 09/2025 without the three closed-loop referral columns",
 )
 
 
@@ -145,6 +161,21 @@ def check_r3b_exit_reason(table: Table) -> None:
                  f"is required for status {_status_text(table, 'discontinued')}: only an enrolled member can be "
                  f"discontinued; a member never enrolled leaves with status "
                  f"{_status_text(table, 'declined', 'unable_to_contact', 'not_eligible')}")
+
+
+@table_check("RTF", needs=("status", "discontinuation_code"))
+def check_r3d_reason_fits_status(table: Table) -> None:
+    codes = table.frame["discontinuation_code"]
+    for role, pairs in table.layout.parameter("reason_fits_status").items():
+        allowed, excluded = pairs.get("allowed"), pairs.get("excluded", ())
+        fits = codes.isin(allowed) if allowed is not None else ~codes.isin(excluded)
+        misfit = with_role(table, "status", role) & codes.notna().to_numpy() & ~fits.to_numpy(dtype=bool)
+        if allowed is not None:
+            wanted = f"takes {' or '.join(allowed)}"
+        else:
+            wanted = f"takes any code but {' or '.join(excluded)}"
+        table.report(R3D, np.flatnonzero(misfit), "discontinuation_code",
+                     f"does not fit the status: {', '.join(code_names(table.layout, 'status', (role,)))} {wanted}")
 
 
 @table_check("RTF", needs=("enrollment_end", "discontinuation_date"))
@@ -221,3 +252,4 @@ def check_r11(table: Table, rule_code: str) -> None:
 @table_check("RTF", needs=("status", "loop_closure_reason"))
 def check_r11_services_received(table: Table) -> None:
     check_r11(table, R11.code)
+
