@@ -216,7 +216,8 @@ def requirement(layout: Layout, column: Column) -> str:
 
 
 def allowed_values_text(layout: Layout, column: Column) -> str:
-    """The allowed values of a code or Y/N column, with labels and accepted short forms."""
+    """The allowed values of a code or Y/N column: each code with its label or meaning, and the other spellings
+    accepted for it (short form, the spellings plans use, billing codes)."""
     if column.type is FieldType.YES_NO:
         return "Y or N"
     if column.codeset is None:
@@ -225,9 +226,12 @@ def allowed_values_text(layout: Layout, column: Column) -> str:
     shown = []
     for value in codeset.values:
         text = f"{value.code} - {value.label}" if value.label else value.code
-        shown.append(f"{text} ({value.short})" if value.short else text)
+        also = [*([value.short] if value.short else []), *value.spellings, *value.billing]
+        shown.append(f"{text} (also accepted: {', '.join(also)})" if also else text)
     text = "; ".join(shown)
-    if codeset.numbered:
+    if codeset.label_is_meaning:
+        text += ". Write the code; the words after it say what it means"
+    elif codeset.numbered:
         text += ". The number, the label or 'number - label' are accepted"
     if column.separator:
         text += f". Several values may be separated by '{column.separator}'"
