@@ -81,22 +81,25 @@ STATUS_LABELS = {
     6: "Not Eligible",
 }
 STATUS_WEIGHTS = {1: 18, 2: 52, 3: 8, 4: 7, 5: 10, 6: 5}
+# The real codes (reference 7.3), each fitting its status (rule R3d); as many per status as before, so that a
+# seed draws the same rows.
 DISCONTINUATION_CODES = {
-    3: ("02",),
-    4: ("01",),
-    5: ("01", "03", "04", "05", "06", "07", "09"),
-    6: ("04", "08"),
+    3: ("UE",),
+    4: ("DP",),
+    5: ("WM", "SC", "OH", "UBE", "EXP", "CAP", "OTH"),
+    6: ("NE", "OH"),
 }
 DISCONTINUATION_REASONS = {
-    "01": "Member opted out",
-    "02": "Unable to contact after outreach",
-    "03": "Goals met",
-    "04": "Lost Medi-Cal",
-    "05": "Moved out of county",
-    "06": "Deceased",
-    "07": "Transferred to another provider",
-    "08": "Does not meet POF",
-    "09": "Other",
+    "UE": "Unable to engage after outreach",
+    "DP": "Member opted out",
+    "WM": "Goals met, well managed",
+    "SC": "Completed care plan",
+    "OH": "Medi-Cal on hold",
+    "UBE": "Unsafe home visit",
+    "EXP": "Deceased",
+    "CAP": "Caseload full",
+    "OTH": "Moved out of county",
+    "NE": "Not enrolled with the plan",
 }
 POF_CODES = ("1a", "1b", "2", "3", "4", "5", "6", "7", "8", "9")
 LOOP_CLOSURE = ("Member Declined", "Unable to Contact", "Not Eligible", "Provider Unable to Serve", "Other")
@@ -232,10 +235,10 @@ class RowMaker:
         rng = self.rng
         if rng.random() >= 0.3:
             return
-        referral = rng.choices(("Pending", "Accepted", "Declined", "Closed"), (3, 4, 1, 2))[0]
+        referral = rng.choices(("Pending", "Accepted", "Declined", "Referral Loop Closed"), (3, 4, 1, 2))[0]
         r["referral_status"] = referral
         r["referral_update"] = random_date(rng, dt.date(2026, 1, 1), PERIOD_END)
-        if referral == "Closed":
+        if referral == "Referral Loop Closed":
             r["loop_closure_reason"] = "Services Received" if status in (2, 5) else rng.choice(LOOP_CLOSURE)
 
     def add_mistake(self, r: dict[str, object], index: int) -> None:
