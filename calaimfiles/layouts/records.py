@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from calaimfiles.layouts.model import Column, FieldType, Layout
 
 _PATTERNS = {
-    FieldType.CIN: r"^[0-9]{8}[A-Z]$",
+    FieldType.CIN: r"^9[0-9]{7}[A-Z]$",  # a placeholder (9 and seven same digits) is the validator's to catch
     FieldType.NPI: r"^[12][0-9]{9}$",
     FieldType.TIN: r"^[0-9]{9}$",
     FieldType.PHONE: r"^[0-9]{10}$",
