@@ -9,6 +9,7 @@ letter"), and never quotes the value: renderers decide whether a member's value 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -738,9 +739,15 @@ def canonical_form(field_type: FieldType) -> re.Pattern[str] | None:
     return _CANONICAL.get(field_type)
 
 
+@functools.lru_cache(maxsize=64)
+def code_parser(codeset: CodeSet, separator: str | None) -> CodeParser:
+    """One parser per code set and separator, its spelling dicts built once however many sheets use it."""
+    return CodeParser(codeset, separator)
+
+
 def parser_for(column: Column, codesets: dict[str, CodeSet]) -> Parser:
     """The parser of one column, wrapped so that surrounding spaces are reported and trimmed first."""
-    inner = CodeParser(codesets[column.codeset], column.separator) if column.codeset else _PARSERS[column.type]
+    inner = code_parser(codesets[column.codeset], column.separator) if column.codeset else _PARSERS[column.type]
     return _trimming(inner)
 
 
