@@ -134,6 +134,12 @@ def test_an_unusable_plan_is_one_line_and_exit_2(tmp_path: Path, plan: str, mess
     ('name = "x"\ntitle = "X"\n[layouts.XYZ]', "bad.toml: unknown layouts ['XYZ']: choose from MIF, RTF, OTF"),
     ('name = "x"\ntitle = "X"\n[layouts.RTF]\nrenames = {}', "layouts.RTF.renames: Extra inputs are not permitted"),
     ('name = "x"\ntitle = "X"\n[codesets.nope]\nvalues = [{ code = "A" }]', "plan x: unknown code sets ['nope']"),
+    ('name = "x"\ntitle = "X"\n[layouts.RTF]\nchange = { statu = { required = true } }',
+     "plan x: [layouts.RTF] change names unknown column ids ['statu']"),
+    ('name = "x"\ntitle = "X"\n[layouts.RTF]\nchange = { status = { colour = "red" } }',
+     "plan x: columns.16.colour: Extra inputs are not permitted"),
+    ('name = "x"\ntitle = "X"\n[codesets.discontinuation_reason]\nspellings = { ZZ = ["Gone"] }',
+     "plan x: [codesets.discontinuation_reason] spellings name unknown codes ['ZZ']"),
     ('name = "x"\ntitle = ', "not valid TOML"),
 ])
 def test_profile_errors_are_clear(tmp_path: Path, body: str, message: str) -> None:
