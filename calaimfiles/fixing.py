@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calaimfiles.findings import Finding, column_number
+from calaimfiles.paths import input_problem
 from calaimfiles.reading.workbook import EXCEL_SUFFIXES, READABLE_SUFFIXES
 from calaimfiles.validate import InputError, SheetResult
 from calaimfiles.writing.output import atomic_output
@@ -19,7 +20,10 @@ from calaimfiles.writing.patch import CellValue, PatchError, patch_workbook
 
 
 def check_fixable(path: Path) -> None:
-    """Only Excel workbooks can be patched; other files are converted first (InputError otherwise)."""
+    """Only Excel workbooks can be patched; other files are converted first (InputError otherwise). A path that
+    is not a readable file is refused first, from its `stat` alone."""
+    if (problem := input_problem(path)) is not None:
+        raise InputError(problem)
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return
     if path.suffix.lower() in READABLE_SUFFIXES:

@@ -24,6 +24,7 @@ from calaimfiles.commands.common import Force, LayoutName, Plan, ShowValues, fai
 from calaimfiles.converting import portable
 from calaimfiles.findings import Finding
 from calaimfiles.layouts import Column, FieldType, Layout
+from calaimfiles.paths import same_place
 from calaimfiles.validate import ValidationRequest, read_tables
 from calaimfiles.writing.output import OutputError, atomic_output, check_destination, default_output
 
@@ -75,14 +76,17 @@ class _Report:
 
 
 def diff_command(
-    old: Annotated[Path, typer.Argument(help="The older file (.xlsx, .xlsm, .xls or .csv).", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="The newer file, of the same layout.", show_default=False)],
+    old: Annotated[Path, typer.Argument(
+        help="The older file (.xlsx, .xlsm, .xls or .csv).", show_default=False, readable=False)],
+    new: Annotated[Path, typer.Argument(help="The newer file, of the same layout.", show_default=False,
+                                        readable=False)],
     more: Annotated[list[Path] | None, typer.Argument(
-        help="More months of the same layout; each month is compared with the next.", show_default=False)] = None,
+        help="More months of the same layout; each month is compared with the next.", show_default=False,
+        readable=False)] = None,
     output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.text,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file (default: text and json to the screen, xlsx to "
-                               "NEWEST.diff.xlsx beside the newest file).", show_default=False)] = None,
+                               "NEWEST.diff.xlsx beside the newest file).", show_default=False, readable=False)] = None,
     force: Force = False,
     show_values: ShowValues = False,
     layout: LayoutName = None,
@@ -138,7 +142,7 @@ def _read(path: Path, layout: str | None, plan: str | None) -> _File:
 
 def _write(report: _Report, output_format: DiffFormat, destination: Path, force: bool, show_values: bool) -> None:
     check_destination(destination, force)
-    if any(destination.resolve() == f.path.resolve() for f in report.files):
+    if any(same_place(destination, f.path) for f in report.files):
         raise OutputError(f"{destination} is an input file; write the output to another file")
     with atomic_output(destination) as partial:
         if output_format is DiffFormat.xlsx:

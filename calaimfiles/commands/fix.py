@@ -33,10 +33,10 @@ from calaimfiles.writing.patch import CellValue
 
 def fix_command(
     path: Annotated[Path, typer.Argument(help="The workbook to fix (.xlsx or .xlsm); left as it is unless --in-place.",
-                                         show_default=False)],
+                                         show_default=False, readable=False)],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Where to write the fixed workbook (default: NAME.fixed.xlsx beside it).",
-        show_default=False)] = None,
+        show_default=False, readable=False)] = None,
     force: Force = False,
     in_place: Annotated[bool, typer.Option(
         "--in-place", help="Fix the file itself, after copying it to NAME.xlsx.bak.")] = False,
