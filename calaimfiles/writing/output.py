@@ -10,8 +10,13 @@ run is gone.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import filecmp
+import itertools
 import os
 import re
+import shutil
 import socket
 import stat
 import tempfile
@@ -44,10 +49,11 @@ def check_destination(path: Path, force: bool) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
+def atomic_output(path: Path, *, replace: bool = True) -> Iterator[Path]:
     """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed if not
     (an exception, or Ctrl-C at any point). The data reaches the disk before the rename, so even a crash leaves
-    either the old file or the whole new one."""
+    either the old file or the whole new one. With `replace=False` a file that exists at `path` by then is
+    never replaced (FileExistsError)."""
     partial: Path | None = None
     try:
         remove_stale_temporaries(path.parent)
@@ -58,12 +64,79 @@ def atomic_output(path: Path) -> Iterator[Path]:
         yield partial
         os.chmod(partial, 0o600)
         _sync(partial)
-        os.replace(partial, path)
+        if replace:
+            os.replace(partial, path)
+        else:
+            _claim(partial, path)
         _sync(path.parent)
     except BaseException:
         if partial is not None:
             partial.unlink(missing_ok=True)
         raise
+
+
+def _claim(partial: Path, path: Path) -> None:
+    """Give `partial` the name `path` only if no file has it: a hard link fails when the name is taken."""
+    try:
+        os.link(partial, path, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: the check and the rename are two steps there
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+        os.replace(partial, path)
+        return
+    partial.unlink()
+
+
+def keep_original(path: Path) -> Path:
+    """Copy `path` to the first free backup name, `NAME.bak`, `NAME.1.bak`, `NAME.2.bak`...: an existing backup
+    is never replaced, since it may hold the only copy of an original. A backup that already holds exactly these
+    bytes is named rather than copied again."""
+    for number in itertools.count():
+        backup = path.with_name(f"{path.name}.bak" if number == 0 else f"{path.name}.{number}.bak")
+        if os.path.lexists(backup):
+            if _same_bytes(backup, path):
+                return backup
+            continue
+        try:
+            with atomic_output(backup, replace=False) as partial:
+                shutil.copy2(path, partial)
+        except FileExistsError:  # another run took this name meanwhile
+            continue
+        return backup
+    raise AssertionError("unreachable")
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    try:
+        if not first.is_file() or first.is_symlink() or first.stat().st_size != second.stat().st_size:
+            return False
+        return filecmp.cmp(first, second, shallow=False)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock (flock) on the file at `path` for a run that replaces it, so that a second run on
+    the same file is refused rather than racing the first; the lock ends with the process, however it ends.
+    The file is locked as it is named when the lock is held: one replaced meanwhile is locked afresh."""
+    for _ in range(10):
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutputError(f"{path} is being changed by another calaimfiles run; try again when it has "
+                                  "finished") from None
+            held, named = os.fstat(descriptor), os.stat(path)
+            if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):
+                yield
+                return
+        finally:
+            os.close(descriptor)
+    raise OutputError(f"{path} keeps being replaced by something else; try again")
 
 
 def _sync(path: Path) -> None:
