@@ -102,6 +102,8 @@ class FixOutcome:
 
     applied: list[CellFix]
     not_fixed: list[NotFixed]
+    dropped_members: list[str] = field(default_factory=list)
+    """Package members left out because their names point outside the package (`../../x`)."""
 
 
 def write_fixed(source: Path, destination: Path, plan: FixPlan) -> FixOutcome:
@@ -114,12 +116,13 @@ def write_fixed(source: Path, destination: Path, plan: FixPlan) -> FixOutcome:
     edits: dict[str, dict[str, CellValue]] = {}
     for fix in plan.fixes:
         edits.setdefault(fix.sheet, {})[fix.cell] = fix.after
+    dropped: list[str] = []
     try:
         with atomic_output(destination) as partial:
-            skipped = patch_workbook(source, partial, edits)
+            skipped = patch_workbook(source, partial, edits, dropped)
     except PatchError as error:
         raise InputError(str(error)) from None
     applied = [f for f in plan.fixes if (f.sheet, f.cell) not in skipped]
     left = [NotFixed(f.sheet, f.cell, f.codes, skipped[(f.sheet, f.cell)]) for f in plan.fixes
             if (f.sheet, f.cell) in skipped]
-    return FixOutcome(applied, plan.not_fixed + left)
+    return FixOutcome(applied, plan.not_fixed + left, dropped)

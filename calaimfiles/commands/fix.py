@@ -108,6 +108,9 @@ def _destination(path: Path, output: Path | None, force: bool) -> Path:
 
 
 def _print_changes(console: Console, path: Path, outcome: FixOutcome, show_values: bool) -> None:
+    for name in outcome.dropped_members:
+        typer.echo(f"calaimfiles: note: {path}: left out the package member {name!r}: its name points outside "
+                   "the workbook (a zip tool would write it there)", err=True)
     sheets = dict.fromkeys([f.sheet for f in outcome.applied] + [n.sheet for n in outcome.not_fixed])
     if not sheets:
         console.print(f"{path}: nothing to fix", soft_wrap=True)
