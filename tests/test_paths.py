@@ -254,3 +254,9 @@ def test_a_non_utf8_name_works_in_every_writing_command(odd: Path) -> None:
     drafted = calaimfiles("build", "otf", "--from", odd.name, "-o", ODD.replace("rtf", "otf"), cwd=folder)
     assert drafted.returncode == 0, drafted.stderr
     assert (folder / ODD.replace("rtf", "otf")).is_file()
+
+
+def test_a_fifo_given_as_a_plan_profile_is_refused(tmp_path: Path) -> None:
+    profile = tmp_path / "plan.toml"
+    os.mkfifo(profile)
+    one_line(calaimfiles("validate", EXAMPLES / "rtf_clean.xlsx", "--plan", profile), str(profile), "named pipe")

@@ -18,7 +18,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from calaimfiles.config import Config, ConfigError, load_config
 from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, all_layouts, plan_names
-from calaimfiles.paths import SHOWN_ERRORS
+from calaimfiles.paths import SHOWN_ERRORS, input_problem
 from calaimfiles.validate import InputError, today_in_california
 from calaimfiles.writing.output import OutputError
 
@@ -55,6 +55,10 @@ def resolve_plan(value: str | None) -> str | None:
     registered = None if value.lower().endswith(".toml") or value in plan_names() else (
         current_config().plan_file(value))
     resolved = str(registered) if registered is not None else value
+    profile_file = Path(resolved)
+    if resolved.lower().endswith(".toml") and os.path.lexists(profile_file) and (
+            problem := input_problem(profile_file)) is not None:
+        fail(f"plan profile {resolved}: {problem}")  # from its stat: a FIFO would block the read for ever
     try:
         all_layouts(resolved)
     except ProfileError as error:
