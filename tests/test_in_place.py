@@ -70,7 +70,7 @@ def test_a_second_run_while_the_first_holds_the_lock_is_refused(tmp_path: Path, 
         os.close(holder)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"calaimfiles: {data}: {data} is being changed by another calaimfiles run; try again when it has finished"]
+        f"calaimfiles: {data}: is being changed by another calaimfiles run; try again when it has finished"]
     assert data.read_bytes() == original and not (tmp_path / "rtf.xlsx.bak").exists()
 
 

@@ -121,22 +121,23 @@ def _same_bytes(first: Path, second: Path) -> bool:
 def exclusive_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock (flock) on the file at `path` for a run that replaces it, so that a second run on
     the same file is refused rather than racing the first; the lock ends with the process, however it ends.
-    The file is locked as it is named when the lock is held: one replaced meanwhile is locked afresh."""
+    The file is locked as it is named when the lock is held: one replaced meanwhile is locked afresh. The
+    messages (OutputError) are said of `path`, which the caller names."""
     for _ in range(10):
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise OutputError(f"{path} is being changed by another calaimfiles run; try again when it has "
-                                  "finished") from None
+                raise OutputError("is being changed by another calaimfiles run; try again when it has finished"
+                                  ) from None
             held, named = os.fstat(descriptor), os.stat(path)
             if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):
                 yield
                 return
         finally:
             os.close(descriptor)
-    raise OutputError(f"{path} keeps being replaced by something else; try again")
+    raise OutputError("keeps being replaced by something else while calaimfiles locks it; try again")
 
 
 def _sync(path: Path) -> None:
