@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,8 @@ def convert_command(
         check_destination(destination, force)
         if same_place(destination, path):
             raise OutputError(f"{destination} is the input file; write the output to another file")
+        if to is Format.xlsx:
+            importlib.import_module("openpyxl")  # before the output opens, so its temporaries go beside it
         with atomic_output(destination) as partial:
             convert(tables, to, partial)
     sheets = "; ".join(f"{t.layout.name} sheet {t.sheet!r}, {len(t)} rows" for t in tables)

@@ -10,6 +10,7 @@ period, production date, Lead Care Manager) are always shown.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 import json
 from collections.abc import Sequence
@@ -144,6 +145,8 @@ def _write(report: _Report, output_format: DiffFormat, destination: Path, force:
     check_destination(destination, force)
     if any(same_place(destination, f.path) for f in report.files):
         raise OutputError(f"{destination} is an input file; write the output to another file")
+    if output_format is DiffFormat.xlsx:
+        importlib.import_module("openpyxl")  # before the output opens, so its temporaries go beside it
     with atomic_output(destination) as partial:
         if output_format is DiffFormat.xlsx:
             _write_xlsx(report, partial, show_values)

@@ -19,10 +19,12 @@ import re
 import shutil
 import socket
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 TEMPORARY_SUFFIX = ".part"
 STALE_AFTER = 24 * 60 * 60  # seconds: a temporary this old is stale even if its run's pid now names another process
@@ -57,11 +59,9 @@ def atomic_output(path: Path, *, replace: bool = True) -> Iterator[Path]:
     partial: Path | None = None
     try:
         remove_stale_temporaries(path.parent)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{_marker()}{os.getpid()}-",
-                                             suffix=TEMPORARY_SUFFIX, dir=path.parent)
-        partial = Path(temporary)
-        os.close(handle)  # mkstemp creates it readable and writable by the user only
-        yield partial
+        partial = _temporary_beside(path)
+        with _openpyxl_temporaries_beside(path):
+            yield partial
         os.chmod(partial, 0o600)
         _sync(partial)
         if replace:
@@ -73,6 +73,38 @@ def atomic_output(path: Path, *, replace: bool = True) -> Iterator[Path]:
         if partial is not None:
             partial.unlink(missing_ok=True)
         raise
+
+
+def _temporary_beside(path: Path) -> Path:
+    """A new empty file beside `path`, readable and writable by the user only, named for this run."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{_marker()}{os.getpid()}-", suffix=TEMPORARY_SUFFIX,
+                                         dir=path.parent)
+    os.close(handle)
+    return Path(temporary)
+
+
+@contextlib.contextmanager
+def _openpyxl_temporaries_beside(path: Path) -> Iterator[None]:
+    """openpyxl saves each sheet through a temporary file in the system's shared temporary folder (member rows,
+    which a killed run would leave there for anyone to find). While an output is written, those go beside it
+    instead, named like its own temporary, so that the next run's sweep removes them too. Only when openpyxl is
+    loaded already: the writers that use it import it before they open their output."""
+    writer: Any = sys.modules.get("openpyxl.worksheet._writer")
+    if writer is None:
+        yield
+        return
+    shared = writer.create_temporary_file
+
+    def beside(suffix: str = "") -> str:
+        name = str(_temporary_beside(path))
+        writer.ALL_TEMP_FILES.append(name)  # openpyxl removes it once the sheet is in the package
+        return name
+
+    writer.create_temporary_file = beside
+    try:
+        yield
+    finally:
+        writer.create_temporary_file = shared
 
 
 def _claim(partial: Path, path: Path) -> None:
