@@ -260,3 +260,15 @@ def test_a_fifo_given_as_a_plan_profile_is_refused(tmp_path: Path) -> None:
     profile = tmp_path / "plan.toml"
     os.mkfifo(profile)
     one_line(calaimfiles("validate", EXAMPLES / "rtf_clean.xlsx", "--plan", profile), str(profile), "named pipe")
+
+
+def test_a_non_utf8_name_in_every_diff_format(odd: Path) -> None:
+    folder = odd.parent
+    text = calaimfiles("diff", odd.name, odd.name, cwd=folder)
+    assert text.returncode == 0 and SHOWN in text.stdout, text.stderr
+    on_screen = calaimfiles("diff", odd.name, odd.name, "-f", "json", cwd=folder)
+    assert on_screen.returncode == 0, on_screen.stderr
+    saved = calaimfiles("diff", odd.name, odd.name, "-f", "json", "-o", "diff.json", cwd=folder)
+    assert saved.returncode == 0, saved.stderr
+    for document in (json.loads(on_screen.stdout), json.loads((folder / "diff.json").read_text(encoding="utf-8"))):
+        assert {file["path"] for file in document["files"]} == {SHOWN}
