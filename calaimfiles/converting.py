@@ -99,7 +99,7 @@ def write_csv(path: Path, table: Table) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
         writer.writerow(c.name for c in columns)
-        for record in table.records():
+        for record in as_written(table):
             writer.writerow(_csv_cell(portable(c, record[c.id])) for c in columns)
 
 
@@ -110,7 +110,7 @@ def write_json(path: Path, tables: Sequence[Table]) -> None:
             "layout": table.layout.name,
             "sheet": table.sheet,
             "records": [{c.name: portable(c, record[c.id]) for c in table.layout.columns}
-                        for record in table.records()],
+                        for record in as_written(table)],
         }
         for table in tables
     ]
@@ -123,7 +123,7 @@ def write_parquet(path: Path, table: Table) -> None:
     """Typed columns: text for identifiers and codes, date32 for dates and periods, Int64 for counts."""
     import pandas as pd
 
-    records = table.records()
+    records = as_written(table)
     frame = pd.DataFrame({
         column.name: pd.Series(_typed_values(table, column, [r[column.id] for r in records]),
                                dtype=_PARQUET_TYPES.get(column.type, "string"))
@@ -136,7 +136,7 @@ def write_xlsx(path: Path, table: Table) -> None:
     """The layout workbook we hand out to fill in: text identifiers, date cells and drop-down lists."""
     from calaimfiles.writing.layout_workbook import write_layout_workbook
 
-    write_layout_workbook(path, table.layout, table.records(), drop_downs=True, instructions=False)
+    write_layout_workbook(path, table.layout, as_written(table), drop_downs=True, instructions=False)
 
 
 _WRITERS = {Format.csv: write_csv, Format.parquet: write_parquet, Format.xlsx: write_xlsx}
@@ -146,6 +146,20 @@ _PARQUET_TYPES = {
     FieldType.COUNT: "Int64",
     FieldType.MINUTES: "Int64",
 }
+
+
+def as_written(table: Table) -> list[dict[str, Any]]:
+    """The table's records with each text value as the cell holds it: the checks read `' Peña '` as `'Peña'`
+    (and flag the spaces, TEXT-WHITESPACE), but a conversion must not change a value, so the spaces stay."""
+    records = table.records()
+    for column_id in table.frame:
+        if not any(record[column_id].__class__ is str for record in records):
+            continue  # dates, counts, blanks: nothing to look up (the cells of a column are made on first use)
+        for record, cell in zip(records, table.raw[column_id], strict=True):
+            value = record.get(column_id)
+            if value.__class__ is str and cell.__class__ is str and cell != value and cell.strip() == value:
+                record[column_id] = cell
+    return records
 
 
 def portable(column: Column, value: Any) -> Any:

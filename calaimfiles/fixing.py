@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calaimfiles.findings import Finding, column_number
+from calaimfiles.paths import input_problem
 from calaimfiles.reading.workbook import EXCEL_SUFFIXES, READABLE_SUFFIXES
 from calaimfiles.validate import InputError, SheetResult
 from calaimfiles.writing.output import atomic_output
@@ -19,7 +20,10 @@ from calaimfiles.writing.patch import CellValue, PatchError, patch_workbook
 
 
 def check_fixable(path: Path) -> None:
-    """Only Excel workbooks can be patched; other files are converted first (InputError otherwise)."""
+    """Only Excel workbooks can be patched; other files are converted first (InputError otherwise). A path that
+    is not a readable file is refused first, from its `stat` alone."""
+    if (problem := input_problem(path)) is not None:
+        raise InputError(problem)
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return
     if path.suffix.lower() in READABLE_SUFFIXES:
@@ -98,6 +102,8 @@ class FixOutcome:
 
     applied: list[CellFix]
     not_fixed: list[NotFixed]
+    dropped_members: list[str] = field(default_factory=list)
+    """Package members left out because their names point outside the package (`../../x`)."""
 
 
 def write_fixed(source: Path, destination: Path, plan: FixPlan) -> FixOutcome:
@@ -110,12 +116,13 @@ def write_fixed(source: Path, destination: Path, plan: FixPlan) -> FixOutcome:
     edits: dict[str, dict[str, CellValue]] = {}
     for fix in plan.fixes:
         edits.setdefault(fix.sheet, {})[fix.cell] = fix.after
+    dropped: list[str] = []
     try:
         with atomic_output(destination) as partial:
-            skipped = patch_workbook(source, partial, edits)
+            skipped = patch_workbook(source, partial, edits, dropped)
     except PatchError as error:
         raise InputError(str(error)) from None
     applied = [f for f in plan.fixes if (f.sheet, f.cell) not in skipped]
     left = [NotFixed(f.sheet, f.cell, f.codes, skipped[(f.sheet, f.cell)]) for f in plan.fixes
             if (f.sheet, f.cell) in skipped]
-    return FixOutcome(applied, plan.not_fixed + left)
+    return FixOutcome(applied, plan.not_fixed + left, dropped)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from calaimfiles.findings import Finding, Severity, column_number
 from calaimfiles.layouts import LAYOUT_NAMES, all_layouts, load_layout
+from calaimfiles.paths import input_problem
 from calaimfiles.reading.header import HEADER_SEARCH_ROWS, HeaderMatch, find_header
 from calaimfiles.reading.workbook import READABLE_SUFFIXES, ReadError, Sheet, Workbook
 
@@ -464,10 +465,10 @@ def read_tables(path: Path, request: ValidationRequest) -> list[Table]:
 @contextlib.contextmanager
 def _opened(path: Path) -> Iterator[Workbook]:
     """Open a file for reading; every way it can fail becomes an InputError with one plain sentence."""
-    if not path.exists():
-        raise InputError("no such file")
     if path.is_dir():
         raise InputError("is a folder; pass the folder itself to validate every workbook in it")
+    if (problem := input_problem(path)) is not None:  # before any open: a FIFO would block it for ever
+        raise InputError(problem)
     if path.suffix.lower() not in READABLE_SUFFIXES:
         raise InputError(f"cannot read {path.suffix or 'files without an extension'}: use .xlsx, .xlsm, .xls or .csv")
     try:

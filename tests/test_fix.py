@@ -430,15 +430,16 @@ def test_in_place_writes_a_backup_first(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rtf.xlsx", "rtf.xlsx.bak"]
 
 
-def test_in_place_refuses_an_existing_backup_without_force(tmp_path: Path) -> None:
+def test_in_place_never_replaces_an_existing_backup(tmp_path: Path) -> None:
     source = lowercase_cin(tmp_path / "rtf.xlsx")
     backup = tmp_path / "rtf.xlsx.bak"
     backup.write_bytes(b"older backup")
     before = snapshot(source)
-    one_error_line(run(source, "--in-place", "--as-of", AS_OF), "rtf.xlsx.bak already exists")
-    assert snapshot(source) == before and backup.read_bytes() == b"older backup"
-    assert run(source, "--in-place", "--force", "--as-of", AS_OF).exit_code == 0
-    assert backup.read_bytes() == before[0]
+    result = run(source, "--in-place", "--force", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert backup.read_bytes() == b"older backup"
+    assert (tmp_path / "rtf.xlsx.1.bak").read_bytes() == before[0]
+    assert "the original is in" in result.stdout and "rtf.xlsx.1.bak" in result.stdout
 
 
 def test_in_place_with_nothing_to_fix_changes_nothing(tmp_path: Path) -> None:

@@ -49,7 +49,8 @@ app.add_typer(config.config_app, name="config")
 def options(
     config_file: Annotated[Path | None, typer.Option(
         "--config", metavar="FILE", help="The configuration file (default: ./calaimfiles.toml, "
-        "\\[tool.calaimfiles] in ./pyproject.toml, then ~/.config/calaimfiles/calaimfiles.toml).")] = None,
+        "\\[tool.calaimfiles] in ./pyproject.toml, then ~/.config/calaimfiles/calaimfiles.toml).",
+        readable=False)] = None,
 ) -> None:
     """Check, fix and exchange CalAIM ECM and Community Supports data files (MIF, RTF, OTF, CSASF, CSPRTF)."""
     common.use_config(config_file)

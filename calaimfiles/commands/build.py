@@ -40,7 +40,7 @@ class TemplateLayout(StrEnum):
     mif = "mif"
 
 
-Output = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the workbook.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the workbook.", readable=False)]
 
 
 @build_app.command("template")
@@ -57,8 +57,10 @@ def template_command(
 
 @build_app.command("rtf")
 def rtf_command(
-    source: Annotated[Path, typer.Option("--from", help="The plan's MIF for the month.", show_default=False)],
-    previous: Annotated[Path | None, typer.Option(help="Last month's RTF, whose answers are carried forward.")] = None,
+    source: Annotated[Path, typer.Option(
+        "--from", help="The plan's MIF for the month.", show_default=False, readable=False)],
+    previous: Annotated[Path | None, typer.Option(
+        help="Last month's RTF, whose answers are carried forward.", readable=False)] = None,
     provider_phone: Annotated[str | None, typer.Option(
         help="The ECM provider's phone number (default: `phone` under [provider] in the configuration file, "
              "else the one on the previous RTF).")] = None,
@@ -87,9 +89,10 @@ def rtf_command(
 
 @build_app.command("csprtf")
 def csprtf_command(
-    source: Annotated[Path, typer.Option("--from", help="The plan's latest CSASF.", show_default=False)],
+    source: Annotated[Path, typer.Option(
+        "--from", help="The plan's latest CSASF.", show_default=False, readable=False)],
     previous: Annotated[Path | None, typer.Option(
-        help="Last month's CSPRTF, whose answers are carried forward.")] = None,
+        help="Last month's CSPRTF, whose answers are carried forward.", readable=False)] = None,
     period: Annotated[str | None, typer.Option(
         metavar="YYYY-MM", help="The reporting month (default: the month the CSASF was produced).")] = None,
     as_of: AsOf = None,
@@ -110,7 +113,7 @@ def csprtf_command(
 @build_app.command("otf")
 def otf_command(
     source: Annotated[Path, typer.Option(
-        "--from", help="The MIF or RTF of the month the outreach belongs to.", show_default=False)],
+        "--from", help="The MIF or RTF of the month the outreach belongs to.", show_default=False, readable=False)],
     as_of: AsOf = None,
     output: Output = None,
     force: Force = False,

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from calaimfiles.config import Config, ConfigError, load_config
 from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, all_layouts, plan_names
+from calaimfiles.paths import SHOWN_ERRORS, input_problem
 from calaimfiles.validate import InputError, today_in_california
 from calaimfiles.writing.output import OutputError
 
@@ -52,6 +55,10 @@ def resolve_plan(value: str | None) -> str | None:
     registered = None if value.lower().endswith(".toml") or value in plan_names() else (
         current_config().plan_file(value))
     resolved = str(registered) if registered is not None else value
+    profile_file = Path(resolved)
+    if resolved.lower().endswith(".toml") and os.path.lexists(profile_file) and (
+            problem := input_problem(profile_file)) is not None:
+        fail(f"plan profile {resolved}: {problem}")  # from its stat: a FIFO would block the read for ever
     try:
         all_layouts(resolved)
     except ProfileError as error:
@@ -134,18 +141,46 @@ def one_line_errors(subject: Path | str) -> Iterator[None]:
         fail(f"{subject}: {failure_reason(error)}")
 
 
-def run(app: Callable[[], object]) -> None:
-    """Run the command line. Ctrl-C ends it with one line and exit code 130, never a traceback (typer turns the
-    interrupt into exit code 130 without a word); whatever was being written is removed by `atomic_output` as
-    the interrupt unwinds, so no half-written output is left."""
+def run(app: typer.Typer) -> None:
+    """Run the command line: whatever happens, the user reads plain lines and never a traceback.
+
+    A mistake on the command line, a missing or unreadable file among them, is one line and exit code 2 (click
+    would draw a box of six). An unexpected failure is one line and exit code 2, never 1, which would read as
+    "the file has errors" to a pipeline. Ctrl-C ends the run with one line and exit code 130; whatever was being
+    written is removed by `atomic_output` as the interrupt unwinds, so no half-written output is left. A file
+    name that is not UTF-8 is shown with its odd bytes as `\\xNN` rather than failing the output.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors=SHOWN_ERRORS)
     try:
-        app()
+        code = app(standalone_mode=False)
     except KeyboardInterrupt:
         _interrupted()
-    except SystemExit as error:
-        if error.code == INTERRUPTED:
-            _interrupted()
-        raise
+    except ClickException as error:
+        _usage_error(error)
+    except typer.Abort:
+        typer.echo("calaimfiles: aborted", err=True)
+        raise SystemExit(2) from None
+    except Exception as error:
+        typer.echo(f"calaimfiles: {failure_reason(error)}", err=True)
+        raise SystemExit(2) from None
+    if code == INTERRUPTED:
+        _interrupted()
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(error: ClickException) -> NoReturn:
+    """`calaimfiles: validate: Missing argument 'PATHS...'. (calaimfiles validate --help)`: one line. A command
+    given without arguments has had its help printed already."""
+    if isinstance(error, NoArgsIsHelpError):
+        raise SystemExit(2)
+    context = getattr(error, "ctx", None)
+    # The command's words without the program's own name (`python -m calaimfiles` or a path to the script).
+    where = context.command_path.removeprefix(context.find_root().command_path).strip() if context else ""
+    hint = f" (calaimfiles {where + ' ' if where else ''}--help)" if isinstance(error, UsageError) else ""
+    typer.echo(f"calaimfiles: {where + ': ' if where else ''}{error.format_message()}{hint}", err=True)
+    raise SystemExit(2)
 
 
 def _interrupted() -> NoReturn:

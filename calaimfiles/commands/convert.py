@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -9,16 +10,18 @@ import typer
 
 from calaimfiles.commands.common import Force, LayoutName, Plan, ToPlan, one_line_errors
 from calaimfiles.converting import Format, convert, default_destination, retarget
+from calaimfiles.paths import same_place
 from calaimfiles.validate import ValidationRequest, read_tables
 from calaimfiles.writing.output import OutputError, atomic_output, check_destination
 
 
 def convert_command(
-    path: Annotated[Path, typer.Argument(help="A workbook (.xlsx, .xlsm, .xls) or CSV file.", show_default=False)],
+    path: Annotated[Path, typer.Argument(
+        help="A workbook (.xlsx, .xlsm, .xls) or CSV file.", show_default=False, readable=False)],
     to: Annotated[Format, typer.Option("--to", help="The format to write.", show_default=False)],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Where to write (default: beside the input, NAME.csv, NAME.converted.xlsx, ...).",
-    )] = None,
+        readable=False)] = None,
     force: Force = False,
     layout: LayoutName = None,
     plan: Plan = None,
@@ -43,8 +46,10 @@ def convert_command(
                     typer.echo(f"calaimfiles: note: plan {to_plan} has no {', '.join(dropped)}: left out of "
                                f"{table.layout.name} sheet {table.sheet!r}", err=True)
         check_destination(destination, force)
-        if destination.resolve() == path.resolve():
+        if same_place(destination, path):
             raise OutputError(f"{destination} is the input file; write the output to another file")
+        if to is Format.xlsx:
+            importlib.import_module("openpyxl")  # before the output opens, so its temporaries go beside it
         with atomic_output(destination) as partial:
             convert(tables, to, partial)
     sheets = "; ".join(f"{t.layout.name} sheet {t.sheet!r}, {len(t)} rows" for t in tables)

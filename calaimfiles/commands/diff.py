@@ -10,6 +10,7 @@ period, production date, Lead Care Manager) are always shown.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 import json
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from calaimfiles.commands.common import Force, LayoutName, Plan, ShowValues, fai
 from calaimfiles.converting import portable
 from calaimfiles.findings import Finding
 from calaimfiles.layouts import Column, FieldType, Layout
+from calaimfiles.paths import same_place, shown
 from calaimfiles.validate import ValidationRequest, read_tables
 from calaimfiles.writing.output import OutputError, atomic_output, check_destination, default_output
 
@@ -75,14 +77,17 @@ class _Report:
 
 
 def diff_command(
-    old: Annotated[Path, typer.Argument(help="The older file (.xlsx, .xlsm, .xls or .csv).", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="The newer file, of the same layout.", show_default=False)],
+    old: Annotated[Path, typer.Argument(
+        help="The older file (.xlsx, .xlsm, .xls or .csv).", show_default=False, readable=False)],
+    new: Annotated[Path, typer.Argument(help="The newer file, of the same layout.", show_default=False,
+                                        readable=False)],
     more: Annotated[list[Path] | None, typer.Argument(
-        help="More months of the same layout; each month is compared with the next.", show_default=False)] = None,
+        help="More months of the same layout; each month is compared with the next.", show_default=False,
+        readable=False)] = None,
     output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.text,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file (default: text and json to the screen, xlsx to "
-                               "NEWEST.diff.xlsx beside the newest file).", show_default=False)] = None,
+                               "NEWEST.diff.xlsx beside the newest file).", show_default=False, readable=False)] = None,
     force: Force = False,
     show_values: ShowValues = False,
     layout: LayoutName = None,
@@ -138,8 +143,10 @@ def _read(path: Path, layout: str | None, plan: str | None) -> _File:
 
 def _write(report: _Report, output_format: DiffFormat, destination: Path, force: bool, show_values: bool) -> None:
     check_destination(destination, force)
-    if any(destination.resolve() == f.path.resolve() for f in report.files):
+    if any(same_place(destination, f.path) for f in report.files):
         raise OutputError(f"{destination} is an input file; write the output to another file")
+    if output_format is DiffFormat.xlsx:
+        importlib.import_module("openpyxl")  # before the output opens, so its temporaries go beside it
     with atomic_output(destination) as partial:
         if output_format is DiffFormat.xlsx:
             _write_xlsx(report, partial, show_values)
@@ -180,7 +187,8 @@ def _key_text(layout: Layout, key: Sequence[Any], show_values: bool) -> str:
 
 def _name(file: _File) -> str:
     month = file.month
-    return f"{file.path} ({f'{month:%m/%Y}, ' if month else ''}sheet {file.table.sheet!r}, {len(file.table)} rows)"
+    when = f"{month:%m/%Y}, " if month else ""
+    return f"{shown(file.path)} ({when}sheet {file.table.sheet!r}, {len(file.table)} rows)"
 
 
 def _counts(diff: FileDiff) -> str:
@@ -189,7 +197,7 @@ def _counts(diff: FileDiff) -> str:
 
 
 def _summary(report: _Report) -> str:
-    parts = [f"{c.old.path.name} -> {c.new.path.name}: {_counts(c.diff)}" for c in report.comparisons]
+    parts = [f"{shown(c.old.path.name)} -> {shown(c.new.path.name)}: {_counts(c.diff)}" for c in report.comparisons]
     if report.cap is not None:
         parts.append(f"{_plural(len(report.cap), 'member')} over the room-and-board cap")
     return "; ".join(parts)
@@ -224,7 +232,7 @@ def _text_lines(report: _Report, show_values: bool) -> list[str]:
         months = [f.month for f in report.files]
         lines.append(f"Room-and-board cap (CSPRTF-C3) across {_plural(len(report.files), 'file')}"
                      + (f", {months[0]:%m/%Y} to {months[-1]:%m/%Y}" if months[0] and months[-1] else "") + ":")
-        lines.extend(f"  {file.path} {_finding_text(f, show_values)}" for file, f in report.cap)
+        lines.extend(f"  {shown(file.path)} {_finding_text(f, show_values)}" for file, f in report.cap)
         lines.append(f"  {_plural(len(report.cap), 'member')} over the cap")
     return lines
 
@@ -248,14 +256,14 @@ def _document(report: _Report, show_values: bool) -> dict[str, Any]:
     return {
         "layout": layout.name,
         "files": [
-            {"path": str(f.path), "sheet": f.table.sheet, "rows": len(f.table),
+            {"path": shown(f.path), "sheet": f.table.sheet, "rows": len(f.table),
              "month": f"{f.month:%Y-%m}" if f.month else None}
             for f in report.files
         ],
         "comparisons": [
             {
-                "old": str(c.old.path),
-                "new": str(c.new.path),
+                "old": shown(c.old.path),
+                "new": shown(c.new.path),
                 "file_changes": [_change_json(change, show_values) for change in c.diff.file_changes],
                 "added": [{"new_row": m.row, **_key_json(layout, m.key, show_values)} for m in c.diff.added],
                 "removed": [{"old_row": m.row, **_key_json(layout, m.key, show_values)} for m in c.diff.removed],
@@ -296,7 +304,7 @@ def _change_json(change: Change, show_values: bool) -> dict[str, Any]:
 
 def _finding_json(file: _File, finding: Finding, show_values: bool) -> dict[str, Any]:
     return {
-        "path": str(file.path), "sheet": finding.sheet, "row": finding.row, "cell": finding.cell,
+        "path": shown(file.path), "sheet": finding.sheet, "row": finding.row, "cell": finding.cell,
         "column": finding.column, "code": finding.code, "severity": finding.severity.label,
         "message": finding.describe(finding.may_show_value(show_values)),
     }
@@ -318,7 +326,7 @@ def _write_xlsx(report: _Report, path: Path, show_values: bool) -> None:
     summary = book.active
     summary.title = "Summary"
     _put_rows(summary, [("Older file", "Newer file", "Added", "Removed", "Changed", "Flagged")] + [
-        (str(c.old.path), str(c.new.path), len(c.diff.added), len(c.diff.removed), len(c.diff.changed),
+        (shown(c.old.path), shown(c.new.path), len(c.diff.added), len(c.diff.removed), len(c.diff.changed),
          len(c.diff.findings)) for c in report.comparisons])
     if report.cap is not None:
         summary.append([])
@@ -329,13 +337,13 @@ def _write_xlsx(report: _Report, path: Path, show_values: bool) -> None:
         row for c in report.comparisons for row in _change_rows(c, report.layout, show_values)])
     findings = [(c.new, f) for c in report.comparisons for f in c.diff.findings] + (report.cap or [])
     _put_rows(book.create_sheet("Findings"), [_FINDINGS_HEADER] + [
-        (str(file.path), f.sheet, f.row, f.cell, f.severity.label, f.code,
+        (shown(file.path), f.sheet, f.row, f.cell, f.severity.label, f.code,
          f.describe(f.may_show_value(show_values))) for file, f in findings])
     book.save(path)
 
 
 def _change_rows(comparison: _Comparison, layout: Layout, show_values: bool) -> list[tuple[Any, ...]]:
-    files = (str(comparison.old.path), str(comparison.new.path))
+    files = (shown(comparison.old.path), shown(comparison.new.path))
     diff = comparison.diff
 
     def key(values: Sequence[Any]) -> tuple[Any, ...]:

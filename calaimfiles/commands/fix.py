@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from pathlib import Path
 from typing import Annotated
@@ -27,19 +26,20 @@ from calaimfiles.fixing import CellFix, FixOutcome, NotFixed, check_fixable, pla
 from calaimfiles.report import Run
 from calaimfiles.report.text import render_text
 from calaimfiles.validate import SheetResult, ValidationRequest, validate_file
-from calaimfiles.writing.output import OutputError, atomic_output, check_destination, default_output
+from calaimfiles.writing.output import OutputError, check_destination, default_output, exclusive_lock, keep_original
 from calaimfiles.writing.patch import CellValue
 
 
 def fix_command(
     path: Annotated[Path, typer.Argument(help="The workbook to fix (.xlsx or .xlsm); left as it is unless --in-place.",
-                                         show_default=False)],
+                                         show_default=False, readable=False)],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Where to write the fixed workbook (default: NAME.fixed.xlsx beside it).",
-        show_default=False)] = None,
+        show_default=False, readable=False)] = None,
     force: Force = False,
     in_place: Annotated[bool, typer.Option(
-        "--in-place", help="Fix the file itself, after copying it to NAME.xlsx.bak.")] = False,
+        "--in-place", help="Fix the file itself, after copying it to NAME.xlsx.bak (NAME.xlsx.1.bak... if that "
+                           "exists: a backup is never replaced). A link's target is fixed.")] = False,
     as_of: AsOf = None,
     layout: LayoutName = None,
     plan: Plan = None,
@@ -63,26 +63,38 @@ def fix_command(
 def _fix(path: Path, output: Path | None, force: bool, in_place: bool, request: ValidationRequest,
          console: Console, show_values: bool) -> int:
     check_fixable(path)
-    backup = path.with_name(path.name + ".bak")
-    destination = path if in_place else _destination(path, output, force)
-    results = validate_file(path, request)  # before the backup check, so a bad input is reported as such
-    plan = plan_fixes(results)
     if in_place:
-        if not plan.fixes:
-            _print_not_fixed(console, plan.not_fixed)
-            console.print(f"nothing to fix; {path} left as it was", soft_wrap=True)
-            return _remaining(console, results, show_values)
-        check_destination(backup, force)
-        with atomic_output(backup) as partial:
-            shutil.copy2(path, partial)
-        mode = stat.S_IMODE(path.stat().st_mode)
-    outcome = write_fixed(path, destination, plan)
-    if in_place:
-        os.chmod(destination, mode)  # the fixed file replaces the original: keep who may read it
+        return _fix_in_place(path, request, console, show_values)
+    destination = _destination(path, output, force)
+    results = validate_file(path, request)
+    outcome = write_fixed(path, destination, plan_fixes(results))
     _print_changes(console, path, outcome, show_values)
-    console.print(f"Wrote {destination}" + (f" (the original is in {backup})" if in_place else ""), soft_wrap=True)
+    console.print(f"Wrote {destination}", soft_wrap=True)
     console.print()
     return _remaining(console, validate_file(destination, request), show_values)
+
+
+def _fix_in_place(path: Path, request: ValidationRequest, console: Console, show_values: bool) -> int:
+    """Fix the file itself, locked against another run for the whole time, after keeping its bytes in the first
+    free backup. A link stays a link: the file it points to is fixed, and the message says so."""
+    linked = path.is_symlink()
+    target = Path(os.path.realpath(path)) if linked else path
+    through = f" (through the link {path})" if linked else ""
+    with exclusive_lock(target):
+        results = validate_file(path, request)
+        plan = plan_fixes(results)
+        if not plan.fixes:
+            _print_not_fixed(console, plan.not_fixed)
+            console.print(f"nothing to fix; {target}{through} left as it was", soft_wrap=True)
+            return _remaining(console, results, show_values)
+        mode = stat.S_IMODE(target.stat().st_mode)
+        backup = keep_original(target)
+        outcome = write_fixed(target, target, plan)
+        os.chmod(target, mode)  # the fixed file replaces the original: keep who may read it
+    _print_changes(console, path, outcome, show_values)
+    console.print(f"Wrote {target}{through} (the original is in {backup})", soft_wrap=True)
+    console.print()
+    return _remaining(console, validate_file(path, request), show_values)
 
 
 def _destination(path: Path, output: Path | None, force: bool) -> Path:
@@ -96,6 +108,9 @@ def _destination(path: Path, output: Path | None, force: bool) -> Path:
 
 
 def _print_changes(console: Console, path: Path, outcome: FixOutcome, show_values: bool) -> None:
+    for name in outcome.dropped_members:
+        typer.echo(f"calaimfiles: note: {path}: left out the package member {name!r}: its name points outside "
+                   "the workbook (a zip tool would write it there)", err=True)
     sheets = dict.fromkeys([f.sheet for f in outcome.applied] + [n.sheet for n in outcome.not_fixed])
     if not sheets:
         console.print(f"{path}: nothing to fix", soft_wrap=True)

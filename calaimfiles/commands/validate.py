@@ -24,6 +24,7 @@ from calaimfiles.commands.common import (
 )
 from calaimfiles.commands.progress import FileProgress
 from calaimfiles.findings import Severity
+from calaimfiles.paths import same_place
 from calaimfiles.report import Run
 from calaimfiles.report.machine import render_github, render_json, render_junit
 from calaimfiles.report.sarif import render_sarif
@@ -63,7 +64,7 @@ def _split_codes(values: list[str] | None) -> tuple[str, ...]:
 
 def validate_command(
     paths: Annotated[list[Path], typer.Argument(
-        help="Workbooks (.xlsx, .xlsm, .xls) or CSV files, or folders of them.", show_default=False)],
+        help="Workbooks (.xlsx, .xlsm, .xls) or CSV files, or folders of them.", show_default=False, readable=False)],
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 on errors only, or on warnings too.")] = FailOn.error,
     as_of: AsOf = None,
@@ -78,16 +79,16 @@ def validate_command(
     against: Annotated[Path | None, typer.Option(
         "--against", metavar="FILE", show_default=False,
         help="Check the one return file against the plan's file it answers: an RTF against its MIF, a CSPRTF "
-             "against its CSASF.")] = None,
+             "against its CSASF.", readable=False)] = None,
     otf: Annotated[list[Path] | None, typer.Option(
         "--otf", metavar="FILE", show_default=False,
         help="Check the one RTF against this outreach tracker (R9 and the encounter counts); give it once per "
-             "month of outreach.")] = None,
+             "month of outreach.", readable=False)] = None,
     show_values: ShowValues = False,
     report: Annotated[list[Path] | None, typer.Option(
         "--report", metavar="PATH", show_default=False,
         help="Also write the findings to PATH: .xlsx/.xlsm, a copy of the one input workbook with each finding "
-             "marked on its cell; .html, a page to open or share. Give it twice for both.")] = None,
+             "marked on its cell; .html, a page to open or share. Give it twice for both.", readable=False)] = None,
     force: Force = False,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, show_default="all cores",
@@ -170,7 +171,6 @@ def _check_reports(reports: list[Path], files: list[Path], partners: list[Path],
     kinds = [_is_workbook(path) for path in reports]
     if len(set(kinds)) < len(kinds):
         fail("--report: give at most one workbook (.xlsx, .xlsm) and one page (.html)")
-    inputs = {file.resolve() for file in files + partners}
     source_suffix = files[0].suffix.lower()
     for path, workbook in zip(reports, kinds, strict=True):
         if workbook and len(files) != 1:
@@ -178,7 +178,7 @@ def _check_reports(reports: list[Path], files: list[Path], partners: list[Path],
         if workbook and source_suffix in WORKBOOK_REPORT and path.suffix.lower() != source_suffix:
             fail(f"--report {path}: the marked-up copy must end in {source_suffix} like the input, or Excel "
                  "refuses to open it")
-        if path.resolve() in inputs:
+        if any(same_place(path, file) for file in files + partners):
             fail(f"--report {path}: that is an input file; write the report to another file")
         with one_line_errors(f"--report {path}"):
             check_destination(path, force)

@@ -8,6 +8,7 @@ from the sheet XML.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -118,7 +119,8 @@ class Workbook:
             return
         _check_container(path, self.suffix)
         try:
-            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+            with _utf8_path(path) as name:
+                self._book = python_calamine.CalamineWorkbook.from_path(name)
         except python_calamine.PasswordError:
             raise ReadError("the workbook is password-protected (encrypted); save an unprotected copy") from None
         except Exception as error:  # calamine raises several unrelated types for damaged files
@@ -205,6 +207,19 @@ class Workbook:
             raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError) as error:
             raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+
+
+@contextlib.contextmanager
+def _utf8_path(path: Path) -> Iterator[str]:
+    """calamine takes a path as UTF-8 text; a name with other bytes is reached through the open file
+    (/proc/self/fd on Linux), not mangled into the name of a file that does not exist."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        with path.open("rb") as handle:
+            yield f"/proc/self/fd/{handle.fileno()}"
+        return
+    yield str(path)
 
 
 def _short(error: Exception) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from html import escape
 
 from calaimfiles.findings import Finding, Severity
+from calaimfiles.paths import shown
 from calaimfiles.report import Run
 from calaimfiles.rules import get_rule
 
@@ -192,7 +193,7 @@ def _summary(run: Run) -> list[str]:
                   '<thead><tr><th>File</th><th>Layout</th><th>Sheet</th><th class="num">Rows</th>'
                   '<th class="num">Errors</th><th class="num">Warnings</th></tr></thead>', "<tbody>"]
         lines += [
-            f"<tr><td>{escape(str(r.path))}</td><td>{escape(r.layout)}</td><td>{escape(r.sheet)}</td>"
+            f"<tr><td>{escape(shown(r.path))}</td><td>{escape(r.layout)}</td><td>{escape(r.sheet)}</td>"
             f'<td class="num">{r.rows}</td><td class="num">{r.count(Severity.ERROR)}</td>'
             f'<td class="num">{r.count(Severity.WARNING)}</td></tr>'
             for r in run.results
@@ -200,7 +201,7 @@ def _summary(run: Run) -> list[str]:
         lines += ["</tbody>", "</table>"]
     if run.failures:
         lines += ["<h3>Files that could not be read</h3>", "<ul>"]
-        lines += [f"<li>{escape(path)}: {escape(reason)}</li>" for path, reason in run.failures]
+        lines += [f"<li>{escape(shown(path))}: {escape(shown(reason))}</li>" for path, reason in run.failures]
         lines.append("</ul>")
     lines.append("</section>")
     return lines
@@ -257,7 +258,7 @@ def _table(run: Run, show_values: bool) -> list[str]:
         "<tbody>",
     ]
     for result in run.results:
-        lines += [_row(str(result.path), result.sheet, f, show_values) for f in result.findings]
+        lines += [_row(shown(result.path), result.sheet, f, show_values) for f in result.findings]
     lines += ["</tbody>", "</table>", "</section>"]
     return lines
 

@@ -10,6 +10,7 @@ import json
 from xml.etree import ElementTree
 
 from calaimfiles.findings import Finding, Severity
+from calaimfiles.paths import shown
 from calaimfiles.report import Run
 
 
@@ -21,7 +22,7 @@ def render_json(run: Run, show_values: bool = False) -> str:
     document = {
         "files": [
             {
-                "path": str(result.path),
+                "path": shown(result.path),
                 "layout": result.layout,
                 "sheet": result.sheet,
                 "rows": result.rows,
@@ -50,7 +51,7 @@ def render_junit(run: Run, show_values: bool = False) -> str:
     suites = ElementTree.Element("testsuites", name="calaimfiles validate", tests="0", failures="0")
     total = failed = 0
     for result in run.results:
-        suite_name = f"{result.path}:{result.sheet} ({result.layout})"
+        suite_name = f"{shown(result.path)}:{result.sheet} ({result.layout})"
         suite = ElementTree.SubElement(suites, "testsuite", name=suite_name)
         failures = 0
         for finding in result.findings:
@@ -70,9 +71,9 @@ def render_junit(run: Run, show_values: bool = False) -> str:
         total += cases
         failed += failures
     for path, reason in run.failures:
-        suite = ElementTree.SubElement(suites, "testsuite", name=path, tests="1", errors="1")
-        case = ElementTree.SubElement(suite, "testcase", classname=path, name="read")
-        ElementTree.SubElement(case, "error", message=reason).text = reason
+        suite = ElementTree.SubElement(suites, "testsuite", name=shown(path), tests="1", errors="1")
+        case = ElementTree.SubElement(suite, "testcase", classname=shown(path), name="read")
+        ElementTree.SubElement(case, "error", message=shown(reason)).text = shown(reason)
         total += 1
     suites.set("tests", str(total))
     suites.set("failures", str(failed))
@@ -96,7 +97,7 @@ def render_github(run: Run, show_values: bool = False) -> str:
     lines = []
     for result in run.results:
         for f in result.findings:
-            properties = [f"file={_escape_property(str(result.path))}"]
+            properties = [f"file={_escape_property(shown(result.path))}"]
             if f.row:
                 properties.append(f"line={f.row}")
             where = f" {f.cell}" if f.cell else ""
@@ -104,5 +105,5 @@ def render_github(run: Run, show_values: bool = False) -> str:
             message = _escape_data(_message(f, show_values))
             lines.append(f"::{_GITHUB_LEVEL[f.severity]} {','.join(properties)}::{message}")
     for path, reason in run.failures:
-        lines.append(f"::error file={_escape_property(path)},title=unreadable::{_escape_data(reason)}")
+        lines.append(f"::error file={_escape_property(shown(path))},title=unreadable::{_escape_data(shown(reason))}")
     return "\n".join(lines)

@@ -8,12 +8,14 @@ As in every machine output, messages quote member values only with `show_values`
 from __future__ import annotations
 
 import json
+import os
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import calaimfiles
 from calaimfiles.findings import Finding, Severity
+from calaimfiles.paths import shown
 from calaimfiles.report import Run
 from calaimfiles.rules.registry import all_rules
 from calaimfiles.validate import SheetResult
@@ -45,7 +47,7 @@ def render_sarif(run: Run, show_values: bool = False) -> str:
     invocation: dict[str, Any] = {"executionSuccessful": not run.failures}
     if run.failures:
         invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": reason}, "locations": [_file_location(path)]}
+            {"level": "error", "message": {"text": shown(reason)}, "locations": [_file_location(path)]}
             for path, reason in run.failures
         ]
     document = {
@@ -97,7 +99,7 @@ def artifact_uri(path: Path) -> str:
             path = path.relative_to(Path.cwd())
         except ValueError:
             return path.as_uri()
-    return urllib.parse.quote(path.as_posix())
+    return urllib.parse.quote(os.fsencode(path.as_posix()))  # the name's bytes, UTF-8 or not
 
 
 def excel_reference(sheet: str, cell: str | None) -> str:

@@ -2,16 +2,32 @@
 
 Outputs are written to a temporary file beside the destination (so nothing lands outside the output's own
 folder), readable by the user only, and renamed into place once complete: an interrupted run leaves the
-destination as it was.
+destination as it was. Only SIGKILL (or a power cut) can leave the temporary behind; its name says which run
+made it (`.NAME.calaimfiles-HOST-PID-XXXXXXXX.part`), and the next write to that folder removes it once that
+run is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import filecmp
+import itertools
 import os
+import re
+import shutil
+import socket
+import stat
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+TEMPORARY_SUFFIX = ".part"
+STALE_AFTER = 24 * 60 * 60  # seconds: a temporary this old is stale even if its run's pid now names another process
 
 
 class OutputError(Exception):
@@ -35,24 +51,125 @@ def check_destination(path: Path, force: bool) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
+def atomic_output(path: Path, *, replace: bool = True) -> Iterator[Path]:
     """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed if not
     (an exception, or Ctrl-C at any point). The data reaches the disk before the rename, so even a crash leaves
-    either the old file or the whole new one."""
+    either the old file or the whole new one. With `replace=False` a file that exists at `path` by then is
+    never replaced (FileExistsError)."""
     partial: Path | None = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        partial = Path(temporary)
-        os.close(handle)  # mkstemp creates it readable and writable by the user only
-        yield partial
+        remove_stale_temporaries(path.parent)
+        partial = _temporary_beside(path)
+        with _openpyxl_temporaries_beside(path):
+            yield partial
         os.chmod(partial, 0o600)
         _sync(partial)
-        os.replace(partial, path)
+        if replace:
+            os.replace(partial, path)
+        else:
+            _claim(partial, path)
         _sync(path.parent)
     except BaseException:
         if partial is not None:
             partial.unlink(missing_ok=True)
         raise
+
+
+def _temporary_beside(path: Path) -> Path:
+    """A new empty file beside `path`, readable and writable by the user only, named for this run."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{_marker()}{os.getpid()}-", suffix=TEMPORARY_SUFFIX,
+                                         dir=path.parent)
+    os.close(handle)
+    return Path(temporary)
+
+
+@contextlib.contextmanager
+def _openpyxl_temporaries_beside(path: Path) -> Iterator[None]:
+    """openpyxl saves each sheet through a temporary file in the system's shared temporary folder (member rows,
+    which a killed run would leave there for anyone to find). While an output is written, those go beside it
+    instead, named like its own temporary, so that the next run's sweep removes them too. Only when openpyxl is
+    loaded already: the writers that use it import it before they open their output."""
+    writer: Any = sys.modules.get("openpyxl.worksheet._writer")
+    if writer is None:
+        yield
+        return
+    shared = writer.create_temporary_file
+
+    def beside(suffix: str = "") -> str:
+        name = str(_temporary_beside(path))
+        writer.ALL_TEMP_FILES.append(name)  # openpyxl removes it once the sheet is in the package
+        return name
+
+    writer.create_temporary_file = beside
+    try:
+        yield
+    finally:
+        writer.create_temporary_file = shared
+
+
+def _claim(partial: Path, path: Path) -> None:
+    """Give `partial` the name `path` only if no file has it: a hard link fails when the name is taken."""
+    try:
+        os.link(partial, path, follow_symlinks=False)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: the check and the rename are two steps there
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+        os.replace(partial, path)
+        return
+    partial.unlink()
+
+
+def keep_original(path: Path) -> Path:
+    """Copy `path` to the first free backup name, `NAME.bak`, `NAME.1.bak`, `NAME.2.bak`...: an existing backup
+    is never replaced, since it may hold the only copy of an original. A backup that already holds exactly these
+    bytes is named rather than copied again."""
+    for number in itertools.count():
+        backup = path.with_name(f"{path.name}.bak" if number == 0 else f"{path.name}.{number}.bak")
+        if os.path.lexists(backup):
+            if _same_bytes(backup, path):
+                return backup
+            continue
+        try:
+            with atomic_output(backup, replace=False) as partial:
+                shutil.copy2(path, partial)
+        except FileExistsError:  # another run took this name meanwhile
+            continue
+        return backup
+    raise AssertionError("unreachable")
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    try:
+        if not first.is_file() or first.is_symlink() or first.stat().st_size != second.stat().st_size:
+            return False
+        return filecmp.cmp(first, second, shallow=False)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock (flock) on the file at `path` for a run that replaces it, so that a second run on
+    the same file is refused rather than racing the first; the lock ends with the process, however it ends.
+    The file is locked as it is named when the lock is held: one replaced meanwhile is locked afresh. The
+    messages (OutputError) are said of `path`, which the caller names."""
+    for _ in range(10):
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OutputError("is being changed by another calaimfiles run; try again when it has finished"
+                                  ) from None
+            held, named = os.fstat(descriptor), os.stat(path)
+            if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):
+                yield
+                return
+        finally:
+            os.close(descriptor)
+    raise OutputError("keeps being replaced by something else while calaimfiles locks it; try again")
 
 
 def _sync(path: Path) -> None:
@@ -61,3 +178,50 @@ def _sync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def _marker() -> str:
+    """`calaimfiles-HOST-`: the temporaries of this machine's runs, told apart from another machine's in a shared
+    folder (whose process ids mean nothing here)."""
+    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+    return f"calaimfiles-{host}-"
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporaries that runs of calaimfiles on this machine left in `folder` when they were killed
+    (SIGKILL, a crash): its own files only, recognised by name, owned by this user, whose process has ended or
+    which are older than a day. Returns what was removed; a file that cannot be removed is left alone."""
+    pattern = re.compile(r"\..+\." + re.escape(_marker()) + r"([0-9]+)-[a-z0-9_]+" + re.escape(TEMPORARY_SUFFIX))
+    removed: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        found = pattern.fullmatch(name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        candidate = folder / name
+        try:
+            info = candidate.lstat()
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            if _running(int(found.group(1))) and time.time() - info.st_mtime < STALE_AFTER:
+                continue
+            candidate.unlink()
+        except OSError:
+            continue
+        removed.append(candidate)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    except OverflowError:
+        return False
+    return True

@@ -37,13 +37,13 @@ _DATE_FORMAT_ID = b"14"  # the built-in short date, shown in the reader's region
 
 _P = rb"(?:[\w.-]+:)?"  # an optional namespace prefix
 _ROW_START = re.compile(rb"<((?:[\w.-]+:)?)row\b([^>]*?)(/?)>")
-_CELL = re.compile(rb"<" + _P + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"c>)", re.DOTALL)
+_CELL = re.compile(rb"<" + _P + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"c\s*>)", re.DOTALL)
 _COL = re.compile(rb"<" + _P + rb"col\b([^>]*)>")
 _SHEET_DATA_START = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b")
-_SHEET_DATA_END = re.compile(rb"</" + _P + rb"sheetData>|<" + _P + rb"sheetData\b[^>]*/>")
+_SHEET_DATA_END = re.compile(rb"</" + _P + rb"sheetData\s*>|<" + _P + rb"sheetData\b[^>]*/>")
 _FORMULA = re.compile(rb"<" + _P + rb"f\b")
-_CELL_XFS = re.compile(rb"<" + _P + rb"cellXfs\b([^>]*)>(.*?)</" + _P + rb"cellXfs>", re.DOTALL)
-_XF = re.compile(rb"<" + _P + rb"xf\b[^>]*?(?:/>|>.*?</" + _P + rb"xf>)", re.DOTALL)
+_CELL_XFS = re.compile(rb"<" + _P + rb"cellXfs\b([^>]*)>(.*?)</" + _P + rb"cellXfs\s*>", re.DOTALL)
+_XF = re.compile(rb"<" + _P + rb"xf\b[^>]*?(?:/>|>.*?</" + _P + rb"xf\s*>)", re.DOTALL)
 _XF_START = re.compile(rb"<" + _P + rb"xf\b[^>]*?(?=/?>)")
 _NUM_FMT = re.compile(rb"<" + _P + rb"""numFmt\b[^>]*?numFmtId=["']([0-9]+)["'][^>]*?formatCode=["']([^"']*)["']""")
 _NUM_FMT_CODE_FIRST = re.compile(
@@ -63,6 +63,7 @@ _NUM_FMT_ID = _attribute("numFmtId")
 _ATTRIBUTE = {name: _attribute(name) for name in ("min", "max", "style")}
 _SPANS_ATTR = re.compile(rb"""\s+spans=["'][^"']*["']""")
 _NUMBER_FORMAT_ATTRS = re.compile(rb"""\s+(?:numFmtId|applyNumberFormat)=["'][^"']*["']""")
+_END_TAGS: dict[bytes, re.Pattern[bytes]] = {}  # `</row\s*>` for each namespace prefix met
 _COUNT = re.compile(rb"""\s*(?<![\w:])count=["'][0-9]*["']""")
 
 
@@ -74,21 +75,25 @@ Skipped = dict[tuple[str, str], str]
 """Cells left unchanged: (sheet, cell) -> why."""
 
 
-def patch_workbook(source: Path, destination: Path, edits: Mapping[str, Mapping[str, CellValue]]) -> Skipped:
+def patch_workbook(source: Path, destination: Path, edits: Mapping[str, Mapping[str, CellValue]],
+                   dropped: list[str] | None = None) -> Skipped:
     """Copy `source` to `destination` with `edits` ({sheet name: {"C5": value}}) applied.
+
+    A package member whose name points outside the package (`../../x`, `/tmp/x`) is left out, since an unzip
+    tool would write it there, and its name added to `dropped` for the caller to tell the user.
 
     Returns the cells left unchanged: formula cells (their value is Excel's to compute) and cells whose row is
     not in the sheet. Raises PatchError when the package cannot be read or a sheet in `edits` does not exist.
     """
     try:
         with zipfile.ZipFile(source) as archive:
-            return _patch_package(archive, destination, edits)
+            return _patch_package(archive, destination, edits, [] if dropped is None else dropped)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
         raise PatchError(f"the workbook package is damaged ({error})") from None
 
 
 def _patch_package(archive: zipfile.ZipFile, destination: Path,
-                   edits: Mapping[str, Mapping[str, CellValue]]) -> Skipped:
+                   edits: Mapping[str, Mapping[str, CellValue]], dropped: list[str]) -> Skipped:
     wants_dates = any(isinstance(v, dt.date) for cells in edits.values() for v in cells.values())
     styles = _Styles(archive) if wants_dates else None
     if "xl/workbook.xml" not in archive.NameToInfo:
@@ -115,6 +120,9 @@ def _patch_package(archive: zipfile.ZipFile, destination: Path,
             skipped.update({(sheet, ref): why for ref, why in rows.skipped().items()})
         with zipfile.ZipFile(destination, "w") as out:
             for info in archive.infolist():
+                if _outside(info.filename):
+                    dropped.append(info.filename)
+                    continue
                 copy = _same_entry(info)
                 if info.is_dir():
                     out.writestr(copy, b"")
@@ -125,6 +133,13 @@ def _patch_package(archive: zipfile.ZipFile, destination: Path,
                             out.open(copy, "w", force_zip64=info.file_size > _ZIP64_HINT) as writer:
                         shutil.copyfileobj(reader, writer, _CHUNK)
     return skipped
+
+
+def _outside(name: str) -> bool:
+    """Whether a member's name would land outside the folder it is unpacked into: absolute (`/tmp/x`, `C:x`,
+    `\\server\\x`) or climbing out (`../x`, `a/../../x`)."""
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or bool(re.match(r"[A-Za-z]:", name)) or ".." in parts
 
 
 def _same_entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -180,13 +195,12 @@ class _SheetEdits:
                 if start is None:
                     tail = buffer
                     continue
-                row_end = b"</" + start.group(1) + b"row>"
+                row_end = b"</" + start.group(1) + b"row"
                 self._column_styles = [_column_style(m.group(1)) for m in _COL.finditer(buffer, 0, start.start())]
-            cut = buffer.rfind(row_end)
+            cut = _after_last_end_tag(buffer, row_end)
             if cut < 0:
                 tail = buffer
                 continue
-            cut += len(row_end)
             yield self._patch_rows(buffer[:cut])
             tail = buffer[cut:]
 
@@ -203,13 +217,17 @@ class _SheetEdits:
             targets = self._pending.pop(self._last_row, None)
             if targets is None:
                 continue
-            close = b"</" + prefix + b"row>"
-            body_end = row.end() if empty else segment.index(close, row.end())
+            close = _END_TAGS.setdefault(prefix, re.compile(rb"</" + re.escape(prefix) + rb"row\s*>"))
+            closing = None if empty else close.search(segment, row.end())
+            if not empty and closing is None:
+                raise PatchError(f"row {self._last_row} of the sheet has no end")
+            body_end = row.end() if closing is None else closing.start()
             body, inserted = self._patch_cells(segment[row.end():body_end], targets, prefix, _row_style(attributes))
             if inserted:  # `spans` is an optional hint of the row's used columns; a new cell may fall outside it
                 attributes = _SPANS_ATTR.sub(b"", attributes)
-            pieces += [segment[position:row.start()], b"<", prefix, b"row", attributes, b">", body, close]
-            position = body_end if empty else body_end + len(close)
+            pieces += [segment[position:row.start()], b"<", prefix, b"row", attributes, b">", body,
+                       b"</" + prefix + b"row>"]
+            position = body_end if closing is None else closing.end()
             if not self._pending:
                 break
         if end is not None:
@@ -279,6 +297,20 @@ class _SheetEdits:
         styled = b' s="' + style + b'"' if style is not None else b""
         return (b"<" + prefix + b'c r="' + target.ref.encode() + b'"' + styled + kind + b">" + content
                 + b"</" + prefix + b"c>")
+
+
+def _after_last_end_tag(buffer: bytes, opening: bytes) -> int:
+    """Where the last complete end tag starting with `opening` (`</row`) ends in `buffer`, or -1. XML allows
+    white space before its `>` (`</row >`); one cut off by the end of the buffer is not complete."""
+    position = len(buffer)
+    while (start := buffer.rfind(opening, 0, position)) >= 0:
+        end = start + len(opening)
+        while end < len(buffer) and buffer[end] in b" \t\r\n":
+            end += 1
+        if buffer[end:end + 1] == b">":
+            return end + 1
+        position = start
+    return -1
 
 
 def _split_ref(ref: str) -> tuple[str, int]:
