@@ -25,6 +25,7 @@ error cells), before python-calamine parses it: `SheetGuard`.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import zipfile
@@ -46,6 +47,8 @@ MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 NARROW_COLUMNS = 78  # up to BZ: wider than any layout with a plan's extra columns, narrow enough to skip counting
 MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
+SPARSE_RANGE_CELLS = 8_000_000  # about 256 MB in calamine: a range this large needs no values to pay for it
+RANGE_PER_VALUE = 4  # beyond it, a range at most this many times the cells that hold a value
 MAX_CELL_CHARS = 32_767
 
 _PROLOG_BYTES = 1 << 16  # an XML part's declaration and comments before its first element fit in far less
@@ -57,10 +60,10 @@ CHUNK_BYTES = 1 << 21
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _ROOT = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
 # What matters in a worksheet is rare in a real one, so a few cheap searches find it (each must start with its
-# literal text: a leading \b or alternatives at the start cost several times more): a cell reference past row
-# 999,999 or from column CA on, an Excel error cell (`t="e"`), text kept in the sheet itself (`t="str"` for a
-# formula's text, `t="inlineStr"`), and cells without a reference, which the reader places one after another.
-_FAR_OR_WIDE = re.compile(rb'r="([A-Z]+[0-9]{7,}|[C-Z][A-Z][0-9]+|[A-Z]{3,}[0-9]+)"')
+# literal text: a leading \b or alternatives at the start cost several times more): a cell reference below the
+# last row seen or from column CA on (`_far_or_wide`), an Excel error cell (`t="e"`), text kept in the sheet
+# itself (`t="str"` for a formula's text, `t="inlineStr"`), and cells without a reference, which the reader
+# places one after another.
 _UNREFERENCED = re.compile(rb"<c(?:>|/>|\s+(?!r=)[\w:]+=)")
 _ANY_ROW = re.compile(rb'r="[A-Z]*([0-9]+)"')
 _CELL_TAG = re.compile(rb"<c[\s>/][^>]*")
@@ -171,31 +174,54 @@ def _check_text(chunk: bytes) -> None:
 
 class SheetGuard:
     """Checks one worksheet's XML as the reader streams it, chunk by chunk (each ending before a `<`), before
-    python-calamine parses it: rows, columns, the size of the range and the text of its cells."""
+    python-calamine parses it: rows, columns, the size of the range and the text of its cells.
+
+    calamine builds a sheet's whole range in memory (about 32 bytes a cell) from its first to its last cell holding
+    a value, so the range is held to what the cells pay for: up to SPARSE_RANGE_CELLS cells whatever they hold, and
+    beyond that at most RANGE_PER_VALUE cells for each value stored (`<v>` or inline text). The range is measured
+    cheaply and never under its true size: its last row is the last cell's row of each chunk, and a cell further
+    down anywhere in a chunk (a row of more digits, or of higher first two digits) is found by the search for far
+    or wide references, so a row can be missed only below a tenth more than the last row seen; its width is 26,
+    52 or 78 columns (A-Z, up to AZ, up to BZ) by two searches that stop at their first hit, and exact past BZ.
+    """
 
     def __init__(self, part: str) -> None:
         self.part = part
-        self.rows = 0
+        self.rows = 0  # the last row seen (a row up to a tenth further may be unseen: `_ceiling`)
         self.columns = 0  # known only past NARROW_COLUMNS
+        self.width = 26  # the width class within NARROW_COLUMNS: 26, 52 or 78
+        self.values = 0  # cells that hold a value, which the range may be a few times larger than
         self.unreferenced = False  # cells without a reference, placed one after the other
+        self._far = _far_or_wide(0)
 
     def feed(self, chunk: bytes) -> bool:
         """Check a chunk; True when it holds Excel error cells, for the reader to collect."""
-        for reference in _FAR_OR_WIDE.findall(chunk):
+        last = chunk.rfind(b'c r="')  # the last cell's, prefixed (`<x:c`) or not
+        if last >= 0 and (row := _ROW_OF.match(chunk, last + 5)) is not None:
+            self._raise_ceiling(int(row.group(1)))
+        for reference in self._far.findall(chunk):
             letters = reference.rstrip(b"0123456789")
             self._cell(int(reference[len(letters):]), column_number(letters.decode()))
-        if b't="str"' in chunk or b't="inlineStr"' in chunk:  # text kept in the sheet rather than shared
+        if self.width < NARROW_COLUMNS and not self.columns:
+            for width, pattern in _WIDTH_CLASSES:
+                if self.width < width and pattern.search(chunk):
+                    self.width = width
+        inline = b't="inlineStr"' in chunk
+        if inline or b't="str"' in chunk:  # text kept in the sheet rather than shared
             _check_text(chunk)
+        self.values += chunk.count(b"<v>") + (chunk.count(b"<is>") if inline else 0)
         # Excel writes the reference first; a cell that does not (or any other tag named <c...) is looked at
         # closely, and any other order counts as unreferenced (measured exactly, so never wrongly refused).
         if not self.unreferenced and chunk.count(b"<c") > chunk.count(b'<c r="'):
             self.unreferenced = _UNREFERENCED.search(chunk) is not None
+        if not self.unreferenced:
+            self._check_range(self.rows, self.columns or self.width, exact=False)
         return b't="e"' in chunk
 
     def finish(self, chunks: Callable[[], Iterator[bytes]]) -> None:
-        """After the last chunk. A sheet that stays within NARROW_COLUMNS is within MAX_SHEET_CELLS already;
-        otherwise `chunks` streams the part again and its range is measured: every row number, and with cells
-        without a reference, each cell's column as the reader counts it."""
+        """After the last chunk. A sheet that stays within NARROW_COLUMNS has been measured already; otherwise
+        `chunks` streams the part again and its range is measured: every row number, and with cells without a
+        reference, each cell's column as the reader counts it."""
         if not self.columns and not self.unreferenced:
             return
         widest = 0
@@ -205,18 +231,69 @@ class SheetGuard:
                 widest = max(widest, max(map(_row_width, chunk.split(b"</row>"))))
         columns = max(self.columns, widest)
         self._cell(self.rows, columns)
-        if self.rows * columns > MAX_SHEET_CELLS:
-            _refuse(f"the sheet in {self.part} spans up to {self.rows:,} rows by {columns:,} columns; calaimfiles "
+        self._check_range(self.rows, columns, exact=True)
+
+    def _raise_ceiling(self, row: int) -> None:
+        """A row seen; the search for far references follows the new ceiling."""
+        if row > self.rows:
+            self.rows = row
+            self._far = _far_or_wide(row)
+
+    def _check_range(self, rows: int, columns: int, exact: bool) -> None:
+        """Refuse a range beyond the limits: `rows` is the last row seen, or with `exact` the last row."""
+        cells = (rows if exact else _ceiling(rows)) * columns
+        if cells > MAX_SHEET_CELLS:
+            _refuse(f"the sheet in {self.part} spans up to {rows:,} rows by {columns:,} columns; calaimfiles "
                     f"reads sheets of up to {MAX_SHEET_CELLS:,} cells (delete stray cells far from the data)")
+        if cells > SPARSE_RANGE_CELLS and cells > RANGE_PER_VALUE * self.values:
+            _refuse(f"the sheet in {self.part} spans up to {rows:,} rows by {columns:,} columns but holds only "
+                    f"{self.values:,} values; calaimfiles reads a sheet larger than {SPARSE_RANGE_CELLS:,} cells "
+                    f"only when it is at least 1/{RANGE_PER_VALUE} full (delete stray cells far from the data)")
 
     def _cell(self, row: int, column: int) -> None:
         if row > MAX_ROWS:
             _refuse(f"the sheet in {self.part} has rows beyond row {MAX_ROWS:,}, Excel's last; refused")
         if column > MAX_COLUMNS:
             _refuse(f"the sheet in {self.part} has columns beyond column XFD, Excel's last; refused")
-        self.rows = max(self.rows, row)
+        self._raise_ceiling(row)
         if column > NARROW_COLUMNS:
             self.columns = max(self.columns, column)
+
+
+_ROW_OF = re.compile(rb"[A-Z]*([0-9]+)")
+_WIDTH_CLASSES = ((52, re.compile(rb'r="A[A-Z][0-9]')), (78, re.compile(rb'r="B[A-Z][0-9]')))
+
+
+@functools.lru_cache(maxsize=128)
+def _far_or_wide_pattern(lead: str) -> re.Pattern[bytes]:
+    """References from column CA on, or below the ceiling of a last row whose number begins with `lead` (its first
+    two digits, then zeros): rows of more digits, or as many digits beginning higher (and always rows of seven
+    digits, to find those past Excel's last)."""
+    digits = len(lead)
+    below = [rb"[0-9]{%d,}" % min(digits + 1, 7)]
+    if digits < 7:
+        if lead[0] != "9":
+            below.append(rb"[%d-9][0-9]{%d}" % (int(lead[0]) + 1, digits - 1))
+        if digits > 1 and lead[1] != "9":
+            below.append(rb"%s[%d-9][0-9]{%d}" % (lead[0].encode(), int(lead[1]) + 1, digits - 2))
+    return re.compile(rb'r="([A-Z]+(?:%s)|[C-Z][A-Z][0-9]+|[A-Z]{3,}[0-9]+)"' % b"|".join(below))
+
+
+def _lead(row: int) -> str:
+    """A row number's first two digits, the others zeroed: 12,345 -> "12000"."""
+    text = str(max(row, 1))
+    return text[:2] + "0" * (len(text) - 2)
+
+
+def _far_or_wide(row: int) -> re.Pattern[bytes]:
+    return _far_or_wide_pattern(_lead(row))
+
+
+def _ceiling(row: int) -> int:
+    """The last row that `_far_or_wide(row)` does not find: 12,999 for 12,345."""
+    lead = _lead(row)
+    step: int = 10 ** max(len(lead) - 2, 0)
+    return min(int(lead) + step - 1, MAX_ROWS)
 
 
 def _row_width(row: bytes) -> int:

@@ -153,6 +153,7 @@ class Workbook:
             return Sheet(name, _read_csv(self.path))
         hidden = name in self._hidden
         errors: dict[tuple[int, int], str] = {}
+        part: str | None = None
         if self.is_excel:
             try:
                 with zipfile.ZipFile(self.path) as archive:
@@ -168,10 +169,10 @@ class Workbook:
                         _scan_part(archive, part, errors)
             except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
                 raise ReadError(f"the workbook is damaged ({_short(error)})") from None
-        rows, width = self._whole_rows(name)
+        rows, width = self._whole_rows(name, part)
         return Sheet(name, [], errors, hidden=hidden, rest=rows, width=width)
 
-    def _whole_rows(self, name: str) -> tuple[Iterator[list[Any]], int]:
+    def _whole_rows(self, name: str, part: str | None) -> tuple[Iterator[list[Any]], int]:
         """The sheet parsed whole by calamine (its limits already checked): rows from row 1, each from column A,
         made into Python lazily, and the width."""
         assert self._book is not None
@@ -179,7 +180,7 @@ class Workbook:
             sheet = self._book.get_sheet_by_name(name)  # parsed whole, in Rust; rows become Python lazily
             lazy = sheet.iter_rows()
         except Exception as error:
-            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+            raise _sheet_problem(self.path, part, name, error) from None
         # iter_rows starts at row 1 but at the first used column: put the leading blank columns back.
         start, end = sheet.start, sheet.end
         skipped = start[1] if start else 0
@@ -197,19 +198,72 @@ class Workbook:
 
         def whole() -> Iterator[list[Any]]:
             found.update(scan_sheet(self.path, name))
-            return self._whole_rows(name)[0]
+            return self._whole_rows(name, part)[0]
 
         try:
             yield from pieces.read_rows(self.path, part, name, inspect, whole)
         except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
             raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError) as error:
-            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+            raise _sheet_problem(self.path, part, name, error) from None
 
 
 def _short(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:160]
+    """The kind of a reader's error without what it quotes: calamine's messages can end in a cell's value ("Unrecognized
+    boolean cell value: <a member's name>"), so quoted text and whatever follows the first colon are left out."""
+    lines = str(error).strip().splitlines()
+    text = _QUOTED.sub("...", lines[0]).split(":", 1)[0].strip() if lines else ""
+    return text[:160] or type(error).__name__
+
+
+_QUOTED = re.compile(r"""(['"`]).*?(?:\1|$)""")
+
+
+def _sheet_problem(path: Path, part: str | None, name: str, error: Exception) -> ReadError:
+    """A sheet calamine cannot parse, said by its kind and, for a cell whose stored type does not fit its content,
+    by that cell: never by the value, which may be a member's."""
+    kind = _short(error)
+    for prefix, (pattern, what) in _CELL_PROBLEMS.items():
+        if kind.startswith(prefix):
+            cell = _first_cell(path, part, pattern) if part is not None else None
+            return ReadError(f"sheet {name!r} cannot be read: {f'cell {cell}' if cell else 'a cell'} {what}")
+    return ReadError(f"sheet {name!r} cannot be read ({kind})")
+
+
+# calamine's message prefix -> (the cells that can cause it, what is wrong with them, in words)
+_CELL_PROBLEMS: dict[str, tuple[re.Pattern[bytes], str]] = {
+    "Unrecognized boolean cell value": (
+        re.compile(rb'<c\b[^>]*?\bt="b"[^>]*>(?:(?!</c>).)*?<v>(?!\s*(?:0|1|true|false)\s*</v>)', re.DOTALL),
+        "is marked as TRUE/FALSE but holds something else"),
+    "Unsupported cell error value": (
+        re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>(?!#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|'
+                   rb'GETTING_DATA|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|EXTERNAL!|UNKNOWN!|PYTHON!)</v>)',
+                   re.DOTALL),
+        "is marked as an Excel error (such as #N/A) but holds something else"),
+    "Parse float error": (
+        re.compile(rb'<c\b(?:(?!\bt=)[^>])*(?:\bt="n"[^>]*)?>(?:(?!</c>).)*?<v>(?!\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)'
+                   rb'(?:[eE][-+]?[0-9]+)?\s*</v>|(?i:\s*[-+]?(?:inf|infinity|nan)\s*</v>))', re.DOTALL),
+        "is marked as a number but holds something else"),
+    "Cell string index not found": (
+        re.compile(rb'<c\b[^>]*?\bt="s"[^>]*>(?:(?!</c>).)*?<v>(?![0-9]+</v>)', re.DOTALL),
+        "refers to shared text that the workbook does not hold"),
+}
+_CELL_AT = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+
+
+def _first_cell(path: Path, part: str, pattern: re.Pattern[bytes]) -> str | None:
+    """The reference of the first cell of the sheet's XML that `pattern` finds (None when none is found): looked for
+    only once calamine has failed, so reading a sound sheet costs nothing."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+            for chunk in limits.xml_chunks(stream):
+                found = pattern.search(chunk)
+                if found:
+                    cell = _CELL_AT.search(found.group(0))
+                    return cell.group(1).decode() if cell else None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
+        return None
+    return None
 
 
 def _check_container(path: Path, suffix: str) -> None:
