@@ -50,6 +50,10 @@ MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
 SPARSE_RANGE_CELLS = 8_000_000  # about 256 MB in calamine: a range this large needs no values to pay for it
 RANGE_PER_VALUE = 4  # beyond it, a range at most this many times the cells that hold a value
 MAX_CELL_CHARS = 32_767
+MAX_SHEETS = 1_000  # a CalAIM file has one to a few; each sheet is read, so thousands of empty ones would cost
+MAX_TREE_PART_BYTES = 4 << 20  # for --report: a part openpyxl parses whole (a tree costs ~40 times its bytes)
+MAX_OPENPYXL_OBJECTS = 2_000_000  # for --report: about 700 MB in openpyxl (a 75,000-row RTF)
+MAX_DESCRIPTION_BYTES = 8 << 20  # the workbook part, relationships, content types: parsed whole by the readers
 
 _PROLOG_BYTES = 1 << 16  # an XML part's declaration and comments before its first element fit in far less
 # How much XML is looked at at once: far more than a cell at Excel's limit (32,767 characters of up to six bytes
@@ -87,9 +91,56 @@ def check_limits(path: Path) -> None:
             _check_directory(package.infolist())
             for info in package.infolist():
                 with package.open(info) as stream:
-                    _check_part(info.filename, stream)
+                    _check_part(info, stream)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError):
         _refuse("the workbook is damaged: a part of its zip package cannot be unpacked")
+
+
+def check_before_openpyxl(path: Path) -> None:
+    """Refuse, with a workbook.ReadError, a workbook that openpyxl (which writes the annotated copy) would parse into
+    more memory than a report deserves. openpyxl parses every part but the worksheets and shared strings whole into
+    trees, makes an object of every cell, row, shared string, and every cell of a merged range or of a hyperlink's
+    range: so each such part is held to MAX_TREE_PART_BYTES and their sum to MAX_OPENPYXL_OBJECTS. The package is
+    checked again first (`check_limits`), so openpyxl never parses a part the checks have not seen, even if the
+    file changed since it was read."""
+    check_limits(path)
+    if not zipfile.is_zipfile(path):
+        return
+    objects = 0
+    try:
+        with zipfile.ZipFile(path) as package:
+            for info in package.infolist():
+                with package.open(info) as stream:
+                    head, _ = _as_parsed(info.filename, stream.read(_PROLOG_BYTES))
+                    root = _root_element(info.filename, head)
+                    if root is None:
+                        continue
+                    if root not in _STREAMED_ROOTS:
+                        if info.file_size > MAX_TREE_PART_BYTES:
+                            _refuse(f"the workbook part {info.filename} unpacks to {_size(info.file_size)}; the "
+                                    f"annotated report reads parts of up to {_size(MAX_TREE_PART_BYTES)}")
+                        continue
+                    for chunk in xml_chunks(stream, head):
+                        objects += _openpyxl_objects(chunk)
+                        if objects > MAX_OPENPYXL_OBJECTS:
+                            _refuse(f"the workbook holds more than {MAX_OPENPYXL_OBJECTS:,} cells, rows and texts "
+                                    "(merged and linked ranges count every cell); the annotated report is written "
+                                    "for smaller workbooks: validate without --report, or split the file")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError):
+        _refuse("the workbook is damaged: a part of its zip package cannot be unpacked")
+
+
+_RANGE = re.compile(rb'<(?:[\w.-]+:)?(?:mergeCell|hyperlink)\b[^>]*?\sref="'
+                    rb'\$?([A-Z]+)\$?([0-9]+):\$?([A-Z]+)\$?([0-9]+)"')
+
+
+def _openpyxl_objects(chunk: bytes) -> int:
+    """The objects openpyxl makes for a chunk of a worksheet or of the shared strings."""
+    count = chunk.count(b"<c") + chunk.count(b"<row") + chunk.count(b"<si") + chunk.count(b":c ")
+    for left, top, right, bottom in _RANGE.findall(chunk):
+        rows = abs(int(bottom) - int(top)) + 1
+        count += rows * (abs(column_number(right.decode()) - column_number(left.decode())) + 1)
+    return count
 
 
 def _refuse(message: str) -> NoReturn:
@@ -114,21 +165,61 @@ def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
                         f"{_size(MAX_PACKAGE_BYTES)} unpacked")
 
 
-def _check_part(name: str, stream: IO[bytes]) -> None:
-    """Refuse DTDs in any XML part, and over-long text in the shared strings. Parts that are not XML (images,
-    macros) end the check at their first byte; worksheets are left to their SheetGuard."""
-    head = stream.read(_PROLOG_BYTES)
-    if _root_element(name, head) == b"sst":
+def _check_part(info: zipfile.ZipInfo, stream: IO[bytes]) -> None:
+    """Refuse DTDs in any XML part, text in an encoding the guards cannot read, a part that is parsed whole yet
+    large, and over-long text in the shared strings. Parts that are not XML (images, macros) end the check at their
+    first byte; worksheets are left to their SheetGuard."""
+    name = info.filename
+    head, utf8 = _as_parsed(name, stream.read(_PROLOG_BYTES))
+    root = _root_element(name, head)
+    if root is None:
+        return
+    if not utf8 and root in _STREAMED_ROOTS:
+        _refuse(f"the workbook part {name} is written in UTF-16; calaimfiles reads worksheets and shared strings in "
+                "UTF-8, as Excel writes them (open the file in Excel and save it again)")
+    if root in _DESCRIPTION_ROOTS and info.file_size > MAX_DESCRIPTION_BYTES:
+        _refuse(f"the workbook part {name} unpacks to {_size(info.file_size)}; calaimfiles reads workbook "
+                f"descriptions of up to {_size(MAX_DESCRIPTION_BYTES)} (a real one holds a few KiB)")
+    if root == b"sst":
         for chunk in xml_chunks(stream, head):
             _check_text(chunk)
 
 
+# Parts read as streams (their size limited as a whole), and parts that describe the package, which readers parse
+# whole into a tree (calamine reads the workbook for its sheets; openpyxl, for --report, parses every part but the
+# worksheets and shared strings into trees: `check_tree_parts`).
+_STREAMED_ROOTS = frozenset({b"worksheet", b"sst", b"chartsheet", b"dialogsheet"})
+_DESCRIPTION_ROOTS = frozenset({b"workbook", b"Relationships", b"Types"})
+# The encodings an XML parser may be told to read text in that keep ASCII's bytes, so that a DOCTYPE is seen in the
+# bytes as the parser sees it in the text; expat (behind openpyxl and ElementTree) reads no others.
+_ASCII_COMPATIBLE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1",
+                               "windows-1252", "cp1252"})
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]*)["']""")
+
+
+def _as_parsed(name: str, head: bytes) -> tuple[bytes, bool]:
+    """The first bytes of a part as an XML parser reads them, in UTF-8, and whether the part is in UTF-8 (or an
+    encoding that keeps ASCII's bytes). Like expat, the encoding is told by a byte-order mark, else by a zero byte
+    among the first two (UTF-16 without a mark), else by the declaration; a part in any other encoding is refused,
+    since a DOCTYPE in it could pass unseen."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00", b"\x00\x00\x00<")):
+        _refuse(f"the workbook part {name} is written in UTF-32, which Excel never writes; refused")
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:2]:
+        little = head.startswith(b"\xff\xfe") or (not head.startswith(b"\xfe\xff") and head[:1] != b"\x00")
+        text = head[: len(head) // 2 * 2].decode("utf-16-le" if little else "utf-16-be", "replace")
+        return text.removeprefix("\ufeff").encode("utf-8", "replace"), False
+    declared = _DECLARED_ENCODING.match(head.lstrip())
+    if declared and declared.group(1).decode().lower() not in _ASCII_COMPATIBLE:
+        _refuse(f"the workbook part {name} declares the text encoding {declared.group(1).decode()!r}, which Excel "
+                "never writes; calaimfiles reads parts in UTF-8 (refused, since a parser could read it differently)")
+    return head, True
+
+
 def _root_element(name: str, head: bytes) -> bytes | None:
     """The local name of an XML part's first element (None for a part that is not XML); a DOCTYPE or any other
-    declaration before it is refused."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", "replace").encode()
-    head = head.removeprefix(b"\xef\xbb\xbf")
+    declaration before it is refused. `head` is the part's start as `_as_parsed` gives it."""
     position = 0
     while match := _PROLOG_ITEM.match(head, position):
         position = match.end()
@@ -294,6 +385,119 @@ def _ceiling(row: int) -> int:
     lead = _lead(row)
     step: int = 10 ** max(len(lead) - 2, 0)
     return min(int(lead) + step - 1, MAX_ROWS)
+
+
+class CsvGuard:
+    """Checks a CSV file row by row as it is streamed: its rows are padded to the widest one, so the range is
+    held to the fields that pay for it, as a worksheet's is to its values (one line of a million commas would
+    otherwise make every row a million cells wide)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.width = 0
+        self.fields = 0
+
+    def feed(self, row: list[str]) -> None:
+        width = len(row)
+        self.rows += 1
+        self.fields += width
+        if width > self.width:
+            if width > MAX_COLUMNS:
+                _refuse(f"a line holds {width:,} fields; calaimfiles reads up to {MAX_COLUMNS:,}, Excel's columns")
+            self.width = width
+        cells = self.rows * self.width
+        if cells > SPARSE_RANGE_CELLS and cells > RANGE_PER_VALUE * self.fields:
+            _refuse(f"the file's {self.rows:,} lines are padded to {self.width:,} fields but hold only "
+                    f"{self.fields:,}; calaimfiles reads a file larger than {SPARSE_RANGE_CELLS:,} cells only when it "
+                    f"is at least 1/{RANGE_PER_VALUE} full (delete the stray fields of the widest line)")
+
+
+def check_ods(path: Path) -> None:
+    """Refuse an OpenDocument spreadsheet whose tables calamine would expand beyond the limits. A row or cell can
+    stand for many (`number-rows-repeated`, `number-columns-repeated`), and calamine builds each repeat of a cell
+    that holds a value: an 857-byte file can ask for billions of cells. Empty repeats after the last value are
+    not built (LibreOffice pads every table to the end of the grid that way), so the range of each table runs to
+    its last cell with a value, and it is held to the cells actually written as a worksheet's is to its values."""
+    try:
+        with zipfile.ZipFile(path) as package, package.open("content.xml") as stream:
+            tables = _OdsTables()
+            for chunk in xml_chunks(stream):
+                tables.feed(chunk)
+            tables.finish()
+    except KeyError:
+        return  # no content: calamine says what is wrong
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError):
+        _refuse("the workbook is damaged: a part of its zip package cannot be unpacked")
+
+
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*)>")
+_ROWS_REPEATED = re.compile(rb'number-rows-repeated="([0-9]+)"')
+_COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="([0-9]+)"')
+
+
+class _OdsTables:
+    """Walks the tags of an ODS content part, table by table, measuring each table's range as calamine builds it."""
+
+    def __init__(self) -> None:
+        self._new_table(b"")
+
+    def _new_table(self, name: bytes) -> None:
+        self.name = name
+        self.row = 0  # rows so far in this table
+        self.repeat = 1  # how many times the current row stands
+        self.column = 0  # cells so far in the current row
+        self.row_width = 0  # the current row's last column holding a value
+        self.last_row = 0  # the last row holding a value
+        self.width = 0  # the widest row's last value
+        self.written = 0  # cell elements written
+
+    def feed(self, chunk: bytes) -> None:
+        for closing, kind, attributes in _ODS_TAG.findall(chunk):
+            if kind == b"table":
+                if closing:
+                    self.finish()
+                else:
+                    self._new_table(attributes)
+            elif kind == b"table-row":
+                if closing:
+                    self._end_row()
+                else:
+                    found = _ROWS_REPEATED.search(attributes)
+                    self.repeat = int(found.group(1)) if found else 1
+                    self.column = self.row_width = 0
+                    if attributes.endswith(b"/"):
+                        self._end_row()
+            elif not closing:
+                found = _COLUMNS_REPEATED.search(attributes)
+                count = int(found.group(1)) if found else 1
+                self.written += 1
+                self.column += count
+                if b"value-type" in attributes or not attributes.endswith(b"/"):
+                    self.row_width = self.column
+
+    def _end_row(self) -> None:
+        self.row += self.repeat
+        if self.row_width:
+            self.last_row = self.row
+            self.width = max(self.width, self.row_width)
+        if self.row > MAX_ROWS * 4 or self.column > MAX_COLUMNS * 4:  # far past Excel's grid: stop counting
+            self.finish()
+        self.repeat = 1
+
+    def finish(self) -> None:
+        rows, columns, cells = self.last_row, self.width, self.last_row * self.width
+        where = f"the table {_table_name(self.name)}"
+        if rows > MAX_ROWS or columns > MAX_COLUMNS:
+            _refuse(f"{where} has values beyond row {MAX_ROWS:,} or column XFD, Excel's last; refused")
+        if cells > MAX_SHEET_CELLS or (cells > SPARSE_RANGE_CELLS and cells > RANGE_PER_VALUE * self.written):
+            _refuse(f"{where} spans {rows:,} rows by {columns:,} columns but writes only {self.written:,} cells "
+                    "(the others are repeats); calaimfiles reads such a table only when it is within "
+                    f"{SPARSE_RANGE_CELLS:,} cells or at least 1/{RANGE_PER_VALUE} written out")
+
+
+def _table_name(attributes: bytes) -> str:
+    found = re.search(rb'table:name="([^"]*)"', attributes)
+    return repr(html.unescape(found.group(1).decode("utf-8", "replace"))) if found else "(unnamed)"
 
 
 def _row_width(row: bytes) -> int:

@@ -8,9 +8,10 @@ from the sheet XML.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import itertools
+import operator
 import re
 import zipfile
 import zlib
@@ -18,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 import python_calamine
 
@@ -32,7 +33,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # CSV injection (design notes section 3): text a spreadsheet would run as a formula. `calaimfiles convert` writes
-# it behind one more apostrophe, and `_read_csv` takes that apostrophe off; apostrophes already in front count
+# it behind one more apostrophe, and `_csv_rows` takes that apostrophe off; apostrophes already in front count
 # too, so text that itself starts with '= comes back with its own apostrophe.
 FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 _NEUTRALISED = re.compile("'" + FORMULA_START.pattern)
@@ -117,6 +118,8 @@ class Workbook:
             self._hidden: set[str] = set()
             return
         _check_container(path, self.suffix)
+        if self.suffix == ".ods":
+            limits.check_ods(path)
         try:
             self._book = python_calamine.CalamineWorkbook.from_path(str(path))
         except python_calamine.PasswordError:
@@ -124,6 +127,16 @@ class Workbook:
         except Exception as error:  # calamine raises several unrelated types for damaged files
             raise ReadError(f"not a readable workbook ({_short(error)})") from None
         self.sheet_names = list(self._book.sheet_names)
+        if len(self.sheet_names) > limits.MAX_SHEETS:
+            raise ReadError(f"the workbook has {len(self.sheet_names):,} sheets; calaimfiles reads workbooks of up to "
+                            f"{limits.MAX_SHEETS:,}")
+        self._parts: dict[str, str] = {}
+        if self.is_excel:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    self._parts = sheet_parts(archive)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+                raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         self._hidden = {
             m.name for m in self._book.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible
         }
@@ -150,14 +163,14 @@ class Workbook:
 
     def _load(self, name: str) -> Sheet:
         if self._book is None:
-            return Sheet(name, _read_csv(self.path))
+            return Sheet(name, [], rest=_csv_rows(self.path), width=0)
         hidden = name in self._hidden
         errors: dict[tuple[int, int], str] = {}
         part: str | None = None
         if self.is_excel:
             try:
                 with zipfile.ZipFile(self.path) as archive:
-                    part = sheet_part(archive, name)
+                    part = self._parts.get(name)
                     if part is not None and pieces.splittable(archive, part):
                         rows = self._rows_in_pieces(name, part, errors)
                         first = next(rows, None)  # starts the pieces now, in the thread that prefetches
@@ -284,31 +297,53 @@ def _check_container(path: Path, suffix: str) -> None:
             raise ReadError("the workbook is damaged or truncated (its zip directory is missing)")
 
 
-def _read_csv(path: Path) -> list[list[Any]]:
+def _csv_rows(path: Path) -> Iterator[list[Any]]:
+    """The rows of a CSV file, streamed as a large sheet's are: the file is never held whole, and its range is held
+    to the fields it holds as a sheet's is to its values (`limits.CsvGuard`), so that one very wide line cannot
+    make every other row that wide. UTF-8 (with or without a byte-order mark), else Windows-1252."""
+    encoding = _csv_encoding(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("cp1252", errors="replace")
+        with path.open(encoding=encoding, errors="replace", newline="") as text:
+            sample = text.read(_CSV_SAMPLE)
+            try:
+                dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+            except csv.Error:
+                dialect = csv.excel
+            text.seek(0)
+            guard = limits.CsvGuard()
+            for row in csv.reader(text, dialect):
+                guard.feed(row)
+                if any(map(_QUOTED_FIRST, row)):  # our own CSV with neutralised formulas: read back what was written
+                    row = [c[1:] if _NEUTRALISED.match(c) else c for c in row]
+                yield row
+    except csv.Error as error:
+        raise ReadError(f"not a readable CSV file ({_short(error)})") from None
     except OSError as error:
         raise ReadError(f"cannot read the file ({error.strerror or error})") from None
-    sample = text[:65536]
+
+
+_CSV_SAMPLE = 65536
+_QUOTED_FIRST = operator.methodcaller("startswith", "'")
+
+
+def _csv_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file is UTF-8, else cp1252: checked in blocks, never holding the file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    except csv.Error as error:
-        raise ReadError(f"not a readable CSV file ({error})") from None
-    if _NEUTRALISED.search(text):  # our own CSV with neutralised formulas: read back the text that was written
-        rows = [[c[1:] if _NEUTRALISED.match(c) else c for c in r] for r in rows]
-    width = max((len(r) for r in rows), default=0)
-    return [r + [""] * (width - len(r)) for r in rows]
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    except OSError as error:
+        raise ReadError(f"cannot read the file ({error.strerror or error})") from None
+    return "utf-8-sig"
 
 
 # -- error cells -----------------------------------------------------------------------------------------------
 
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships id"
 _ERROR_CELL = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?\bt="e"[^>]*>(?:(?!</(?:\w+:)?c>).)*?'
     rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
@@ -323,31 +358,43 @@ _ERROR_CELL_T_FIRST = re.compile(
 
 def relations(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
     """The workbook's relationships: id -> (type, zip member it points to); empty when they cannot be read."""
-    try:
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
-        return {}
     found = {}
-    for rel in rels:
+    for rel in _elements(archive, "xl/_rels/workbook.xml.rels", "Relationship"):
         target = rel.get("Target", "")
         part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
         found[rel.get("Id", "")] = (rel.get("Type", ""), part)
     return found
 
 
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The zip member that holds each sheet, by sheet name, found through workbook.xml and its relationships."""
+    ids = {sheet.get("name", ""): sheet.get(_REL_NS) for sheet in _elements(archive, "xl/workbook.xml", "sheet")}
+    rels = relations(archive) if ids else {}
+    return {name: rels[rel_id][1] for name, rel_id in ids.items() if rel_id in rels}
+
+
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
-    """The zip member that holds a sheet, found through workbook.xml and its relationships."""
+    """The zip member that holds a sheet (None when the workbook names no such sheet)."""
+    return sheet_parts(archive).get(sheet_name)
+
+
+def _elements(archive: zipfile.ZipFile, part: str, local_name: str) -> list[dict[str, str]]:
+    """The attributes of each element of that local name in a package part (empty when the part is missing or is
+    not XML). The part is parsed as a stream: a part padded with millions of other elements costs no memory."""
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if tag.rpartition(" ")[2] == local_name:
+            found.append(attributes)
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
     try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    except (KeyError, ElementTree.ParseError):
-        return None
-    rel_id = None
-    for element in workbook.iter():
-        if element.tag.endswith("}sheet") and element.get("name") == sheet_name:
-            rel_id = element.get(_REL_NS)
-    if rel_id is None:
-        return None
-    return relations(archive).get(rel_id, ("", None))[1]
+        with archive.open(part) as stream:
+            parser.ParseFile(stream)
+    except (KeyError, expat.ExpatError):
+        return []
+    return found
 
 
 def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
