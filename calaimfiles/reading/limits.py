@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -188,7 +189,7 @@ def _check_part(info: zipfile.ZipInfo, stream: IO[bytes]) -> None:
 # Parts read as streams (their size limited as a whole), and parts that describe the package, which readers parse
 # whole into a tree (calamine reads the workbook for its sheets; openpyxl, for --report, parses every part but the
 # worksheets and shared strings into trees: `check_tree_parts`).
-_STREAMED_ROOTS = frozenset({b"worksheet", b"sst", b"chartsheet", b"dialogsheet"})
+_STREAMED_ROOTS = frozenset({b"worksheet", b"sst", b"chartsheet", b"dialogsheet", b"document-content"})
 _DESCRIPTION_ROOTS = frozenset({b"workbook", b"Relationships", b"Types"})
 # The encodings an XML parser may be told to read text in that keep ASCII's bytes, so that a DOCTYPE is seen in the
 # bytes as the parser sees it in the text; expat (behind openpyxl and ElementTree) reads no others.
@@ -498,6 +499,94 @@ class _OdsTables:
 def _table_name(attributes: bytes) -> str:
     found = re.search(rb'table:name="([^"]*)"', attributes)
     return repr(html.unescape(found.group(1).decode("utf-8", "replace"))) if found else "(unnamed)"
+
+
+def check_xlsb(path: Path) -> None:
+    """Refuse a binary workbook (.xlsb) whose sheets calamine would build beyond the limits, before it parses
+    them: each sheet's records are walked for the rows and columns of the cells that hold a value (calamine takes
+    any 32-bit column number, and aborts the process when the range cannot be allocated), and for shared-text
+    indexes past the end of the shared strings (which make calamine panic)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            targets = {kind.rpartition("/")[2]: part for kind, part in
+                       workbook.relations(package, "xl/_rels/workbook.bin.rels").values()}
+            strings = 0
+            if "sharedStrings" in targets and targets["sharedStrings"] in package.NameToInfo:
+                with package.open(targets["sharedStrings"]) as stream:
+                    strings = sum(1 for kind, _ in _records(stream) if kind == _BRT_SST_ITEM)
+            for info in package.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".bin"):
+                    with package.open(info) as stream:
+                        _check_xlsb_sheet(info.filename, stream, strings)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, struct.error):
+        _refuse("the workbook is damaged: a part of its zip package cannot be unpacked")
+
+
+_BRT_ROW_HEADER, _BRT_CELL_BLANK, _BRT_CELL_SHARED, _BRT_LAST_CELL = 0x0000, 0x0001, 0x0007, 0x000B
+_BRT_END_SHEET_DATA, _BRT_SST_ITEM = 0x0092, 0x0013
+_MAX_RECORD_BYTES = 1 << 24
+
+
+def _check_xlsb_sheet(part: str, stream: IO[bytes], strings: int) -> None:
+    row, values = 0, 0
+    top = left = 1 << 40
+    bottom = right = -1
+    for kind, data in _records(stream):
+        if kind == _BRT_ROW_HEADER:
+            row = int.from_bytes(data[:4], "little")
+            if row > MAX_ROWS:
+                break  # calamine stops reading the sheet there
+        elif _BRT_CELL_BLANK < kind <= _BRT_LAST_CELL:
+            column = int.from_bytes(data[:4], "little")
+            if column >= MAX_COLUMNS:
+                _refuse(f"the sheet in {part} has columns beyond column XFD, Excel's last; refused")
+            if kind == _BRT_CELL_SHARED and int.from_bytes(data[8:12], "little") >= strings:
+                _refuse(f"the sheet in {part} has a cell that refers to shared text the workbook does not hold")
+            values += 1
+            top, bottom, left, right = min(top, row), max(bottom, row), min(left, column), max(right, column)
+        elif kind == _BRT_END_SHEET_DATA:
+            break
+    if values:
+        rows, columns = bottom - top + 1, right - left + 1
+        cells = rows * columns
+        if cells > MAX_SHEET_CELLS or (cells > SPARSE_RANGE_CELLS and cells > RANGE_PER_VALUE * values):
+            _refuse(f"the sheet in {part} spans {rows:,} rows by {columns:,} columns but holds only {values:,} "
+                    f"values; calaimfiles reads a sheet larger than {SPARSE_RANGE_CELLS:,} cells only when it is at "
+                    f"least 1/{RANGE_PER_VALUE} full (delete stray cells far from the data)")
+
+
+def _records(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The records of a binary part (MS-XLSB 2.1.4): each type and the first 12 bytes of its data, streamed."""
+    buffer, at = b"", 0
+    while True:
+        if len(buffer) - at < 8:
+            buffer, at = buffer[at:] + stream.read(1 << 20), 0
+            if at >= len(buffer):
+                return
+        kind = buffer[at] & 0x7F
+        if buffer[at] & 0x80:
+            kind |= (buffer[at + 1] & 0x7F) << 7
+            at += 1
+        at += 1
+        size = shift = 0
+        for _ in range(4):
+            if at >= len(buffer):
+                raise ValueError("record cut short")
+            byte = buffer[at]
+            at += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if size > _MAX_RECORD_BYTES:
+            raise ValueError("record too large")
+        while len(buffer) - at < size:
+            more = stream.read(max(size, 1 << 20))
+            if not more:
+                raise ValueError("record cut short")
+            buffer, at = buffer[at:] + more, 0
+        yield kind, buffer[at: at + 12]
+        at += size
 
 
 def _row_width(row: bytes) -> int:

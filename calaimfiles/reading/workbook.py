@@ -120,6 +120,8 @@ class Workbook:
         _check_container(path, self.suffix)
         if self.suffix == ".ods":
             limits.check_ods(path)
+        elif self.suffix == ".xlsb":
+            limits.check_xlsb(path)
         try:
             self._book = python_calamine.CalamineWorkbook.from_path(str(path))
         except python_calamine.PasswordError:
@@ -356,10 +358,10 @@ _ERROR_CELL_T_FIRST = re.compile(
 )
 
 
-def relations(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
+def relations(archive: zipfile.ZipFile, part: str = "xl/_rels/workbook.xml.rels") -> dict[str, tuple[str, str]]:
     """The workbook's relationships: id -> (type, zip member it points to); empty when they cannot be read."""
     found = {}
-    for rel in _elements(archive, "xl/_rels/workbook.xml.rels", "Relationship"):
+    for rel in _elements(archive, part, "Relationship"):
         target = rel.get("Target", "")
         part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
         found[rel.get("Id", "")] = (rel.get("Type", ""), part)
