@@ -507,6 +507,101 @@ def xlsb_shared_out_of_range(folder: Path) -> Path:
     return _xlsb_rtf([xlsb_shared(2, 3, 99_999)], "xlsb_sst", folder, strings=[MEMBER_NAME])
 
 
+# -- xls: BIFF8 records in a compound file, written by hand (MS-XLS, MS-CFB) ----------------------------------------
+
+def _biff(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _biff_bof(kind: int) -> bytes:
+    return _biff(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x0006))
+
+
+def xls_number(row: int, column: int, value: float) -> bytes:
+    return _biff(0x0203, struct.pack("<HHHd", row, column, 0, value))
+
+
+def xls_text(row: int, column: int, text: str) -> bytes:
+    return _biff(0x0204, struct.pack("<HHHHB", row, column, 0, len(text), 1) + text.encode("utf-16-le"))
+
+
+def xls_shared(row: int, column: int, index: int) -> bytes:
+    return _biff(0x00FD, struct.pack("<HHHI", row, column, 0, index))
+
+
+def biff_workbook(cells: Sequence[bytes], name: str = "RTF") -> bytes:
+    """The workbook stream: globals (one sheet) and the sheet's substream with these cell records."""
+    eof = _biff(0x000A)
+    sheet_at = len(_biff_bof(0x0005)) + 4 + 8 + len(name) + len(eof)
+    book = _biff_bof(0x0005) + _biff(0x0085, struct.pack("<IBBBB", sheet_at, 0, 0, len(name), 0) + name.encode())
+    return book + eof + _biff_bof(0x0010) + _biff(0x0200, struct.pack("<IIHHH", 0, 1, 0, 1, 0)) + b"".join(cells) + eof
+
+
+def compound_file(stream: bytes, name: str = "Workbook") -> bytes:
+    """A compound file of 512-byte sectors holding one stream (of up to 60 KB: one sector of allocation table);
+    a stream under 4,096 bytes goes, as the format wants, into the mini stream (64-byte sectors inside the root
+    entry's stream)."""
+    free, end, fat_mark = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+
+    def padded(data: bytes, size: int) -> bytes:
+        return data + b"\0" * (-len(data) % size)
+
+    def entry(title: str, kind: int, start: int, size: int, child: int = free) -> bytes:
+        encoded = (title + "\0").encode("utf-16-le")
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBB", len(encoded), kind, 1)
+                + struct.pack("<III", free, free, child) + b"\0" * 36 + struct.pack("<IQ", start, size))
+
+    mini = len(stream) < 4096
+    body = padded(padded(stream, 64) if mini else stream, 512)
+    count = len(body) // 512
+    chain = [*range(1, count), end]
+    mini_fat_at, fat_at, directory_at = count, count + (1 if mini else 0), count + (2 if mini else 1)
+    sectors = body
+    if mini:
+        mini_count = len(padded(stream, 64)) // 64
+        sectors += padded(struct.pack(f"<{mini_count}I", *range(1, mini_count), end), 512)
+        chain.append(end)
+    fat = [*chain, fat_mark, end]
+    assert len(fat) <= 128, "the stream is too large for this writer"
+    sectors += struct.pack("<128I", *fat, *[free] * (128 - len(fat)))
+    root = entry("Root Entry", 5, 0 if mini else end, len(body) if mini else 0, child=1)
+    sectors += root + entry(name, 2, 0, len(stream)) + b"\0" * 256
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, directory_at, 0, 4096, mini_fat_at if mini else end,
+                                        1 if mini else 0, end, 0)
+              + struct.pack("<109I", fat_at, *[free] * 108))
+    return header + sectors
+
+
+def write_xls(path: Path, cells: Sequence[bytes]) -> Path:
+    path.write_bytes(compound_file(biff_workbook(cells)))
+    return path
+
+
+def _xls_rtf(extra: Sequence[bytes], stem: str, folder: Path, body: bool = True) -> Path:
+    header = [xls_text(0, c, name) for c, name in enumerate(column_names("RTF"))]
+    row = [xls_text(1, c, str(v)) for c, v in enumerate(rtf_cells(last_name=MEMBER_NAME)) if str(v) and body]
+    return write_xls(folder / f"{stem}.xls", [*header, *row, *extra])
+
+
+def xls_plain(folder: Path) -> Path:
+    return _xls_rtf([], "xls_plain", folder)
+
+
+def xls_far_cell(folder: Path) -> Path:
+    """A cell at IV65536, the corner of the old grid: 16.7 million cells (a gigabyte in calamine)."""
+    return _xls_rtf([xls_number(65_535, 255, 1.0)], "xls_far", folder)
+
+
+def xls_far_column(folder: Path) -> Path:
+    """Column 65,536 (a record can name it; calamine then cannot allocate the range and aborts the process)."""
+    return _xls_rtf([xls_number(65_535, 65_535, 1.0)], "xls_column", folder)
+
+
+def xls_shared_out_of_range(folder: Path) -> Path:
+    return _xls_rtf([xls_shared(2, 3, 99_999)], "xls_sst", folder)
+
+
 # -- csv ----------------------------------------------------------------------------------------------------------
 
 def csv_header() -> str:
@@ -583,6 +678,10 @@ CASES: list[Case] = [
     Case("xlsb cell at BZ1048576", xlsb_far_cell, True, "far from the data"),
     Case("xlsb column 4,000,000,000", xlsb_far_column, True, "XFD"),
     Case("xlsb shared string out of range", xlsb_shared_out_of_range, True, "shared text"),
+    Case("xls plain", xls_plain, False),
+    Case("xls cell at IV65536", xls_far_cell, True, "far from the data"),
+    Case("xls column 65,536", xls_far_column, True, "XFD"),
+    Case("xls shared string out of range", xls_shared_out_of_range, True, "shared text"),
     Case("csv of 10 MB of empty lines", csv_file("csv_empty", lambda: csv_header() + "\n" * (10 << 20)), True,
          "padded"),
     Case("csv with one line of 5 million fields",

@@ -547,12 +547,7 @@ def _check_xlsb_sheet(part: str, stream: IO[bytes], strings: int) -> None:
         elif kind == _BRT_END_SHEET_DATA:
             break
     if values:
-        rows, columns = bottom - top + 1, right - left + 1
-        cells = rows * columns
-        if cells > MAX_SHEET_CELLS or (cells > SPARSE_RANGE_CELLS and cells > RANGE_PER_VALUE * values):
-            _refuse(f"the sheet in {part} spans {rows:,} rows by {columns:,} columns but holds only {values:,} "
-                    f"values; calaimfiles reads a sheet larger than {SPARSE_RANGE_CELLS:,} cells only when it is at "
-                    f"least 1/{RANGE_PER_VALUE} full (delete stray cells far from the data)")
+        _check_sheet_range(f"the sheet in {part}", bottom - top + 1, right - left + 1, values)
 
 
 def _records(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -587,6 +582,138 @@ def _records(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             buffer, at = buffer[at:] + more, 0
         yield kind, buffer[at: at + 12]
         at += size
+
+
+def check_xls(path: Path) -> None:
+    """Refuse an Excel 97-2003 workbook (.xls) whose sheets calamine would build beyond the limits, before it
+    parses them: the records of the workbook stream are walked for the rows and columns of the cells that hold a
+    value (a record can name any of 65,536 columns; calamine aborts the process when the range cannot be
+    allocated) and for shared-text indexes past the end of the shared strings."""
+    try:
+        stream = _compound_stream(path.read_bytes(), ("workbook", "book"))
+    except (ValueError, IndexError, struct.error):
+        _refuse("the workbook is damaged: its compound file cannot be read")
+    if stream is not None:
+        _check_biff(stream)
+
+
+_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+
+
+def _compound_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """The stream of one of these names (lower case) in a compound file (MS-CFB), or None; ValueError when the
+    file's chains do not hold together (they are followed at most once through each sector)."""
+    if not data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") or len(data) < 512:
+        return None
+    sector = 1 << struct.unpack_from("<H", data, 30)[0]
+    if sector not in (512, 4096):
+        raise ValueError("sector size")
+    mini_sector = 1 << struct.unpack_from("<H", data, 32)[0]
+    fat_count, first_directory = struct.unpack_from("<II", data, 44)
+    cutoff, first_mini_fat, _, first_difat, difat_count = struct.unpack_from("<IIIII", data, 56)
+    sectors = (len(data) - 512) // sector
+
+    def at(number: int) -> bytes:
+        if number >= sectors:
+            raise ValueError("sector outside the file")
+        return data[512 + number * sector: 512 + (number + 1) * sector]
+
+    fat_sectors: list[int] = [n for n in struct.unpack_from("<109I", data, 76) if n != _FREE]
+    next_difat = first_difat
+    for _ in range(min(difat_count, sectors)):
+        if next_difat in (_FREE, _END_OF_CHAIN):
+            break
+        difat = struct.unpack(f"<{sector // 4}I", at(next_difat))
+        fat_sectors += [n for n in difat[:-1] if n != _FREE]
+        next_difat = difat[-1]
+    fat = [n for number in fat_sectors[:fat_count] for n in struct.unpack(f"<{sector // 4}I", at(number))]
+
+    def chain(start: int, table: list[int], read: Callable[[int], bytes]) -> bytes:
+        parts: list[bytes] = []
+        seen: set[int] = set()
+        number = start
+        while number not in (_END_OF_CHAIN, _FREE):
+            if number in seen or number >= len(table):
+                raise ValueError("broken chain")
+            seen.add(number)
+            parts.append(read(number))
+            number = table[number]
+        return b"".join(parts)
+
+    directory = chain(first_directory, fat, at)
+    entries = [directory[i: i + 128] for i in range(0, len(directory) - 127, 128)]
+    if not entries:
+        raise ValueError("no directory")
+    root_start, root_size = struct.unpack_from("<IQ", entries[0], 116)
+    for entry in entries:
+        length = struct.unpack_from("<H", entry, 64)[0]
+        name = entry[: max(length - 2, 0)].decode("utf-16-le", "replace").lower()
+        if entry[66] != 2 or name not in names:
+            continue
+        start, size = struct.unpack_from("<IQ", entry, 116)
+        if size >= cutoff:
+            return chain(start, fat, at)[:size]
+        return _mini_stream_part(chain, fat, at, (root_start, root_size, first_mini_fat, mini_sector), start)[:size]
+    return None
+
+
+def _mini_stream_part(chain: Callable[[int, list[int], Callable[[int], bytes]], bytes], fat: list[int],
+                      at: Callable[[int], bytes], mini: tuple[int, int, int, int], start: int) -> bytes:
+    """A small stream, kept in the root's mini stream in sectors of its own (MS-CFB 2.2)."""
+    root_start, root_size, first_mini_fat, mini_sector = mini
+    stream = chain(root_start, fat, at)[:root_size]
+    raw = chain(first_mini_fat, fat, at)
+    mini_fat = list(struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4]))
+    return chain(start, mini_fat, lambda n: stream[n * mini_sector: (n + 1) * mini_sector])
+
+
+# BIFF8 records (MS-XLS 2.3) of cells that hold a value: row and column in their first four bytes
+_BIFF_VALUE_CELLS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6})
+_BIFF_BOF, _BIFF_EOF, _BIFF_MULRK, _BIFF_SST, _BIFF_LABELSST = 0x0809, 0x000A, 0x00BD, 0x00FC, 0x00FD
+
+
+def _check_biff(stream: bytes) -> None:
+    strings = 0
+    values = 0
+    top = left = 1 << 40
+    bottom = right = -1
+    at = 0
+    while at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        data = stream[at + 4: at + 4 + size]
+        at += 4 + size
+        cells: list[tuple[int, int]] = []
+        if kind in _BIFF_VALUE_CELLS and size >= 4:
+            cells = [struct.unpack_from("<HH", data)]
+            if kind == _BIFF_LABELSST and size >= 10 and struct.unpack_from("<I", data, 6)[0] >= strings:
+                _refuse("a cell refers to shared text that the workbook does not hold")
+        elif kind == _BIFF_MULRK and size >= 6:
+            row, first = struct.unpack_from("<HH", data)
+            last = struct.unpack_from("<H", data, size - 2)[0]
+            cells = [(row, column) for column in range(first, max(first, last) + 1)][: (size - 6) // 6 or 1]
+        elif kind == _BIFF_SST and size >= 8:
+            strings = struct.unpack_from("<I", data, 4)[0]
+        elif kind == _BIFF_BOF:
+            values, top, left, bottom, right = 0, 1 << 40, 1 << 40, -1, -1
+        elif kind == _BIFF_EOF and values:
+            _check_sheet_range("a sheet", bottom - top + 1, right - left + 1, values)
+            values = 0
+        for row, column in cells:
+            values += 1
+            top, bottom, left, right = min(top, row), max(bottom, row), min(left, column), max(right, column)
+    if values:
+        _check_sheet_range("a sheet", bottom - top + 1, right - left + 1, values)
+
+
+def _check_sheet_range(where: str, rows: int, columns: int, values: int) -> None:
+    """Refuse an exact range (rows by columns, `values` of its cells holding one) beyond the limits."""
+    if columns > MAX_COLUMNS:
+        _refuse(f"{where} has columns beyond column XFD, Excel's last; refused")
+    cells = rows * columns
+    if cells > MAX_SHEET_CELLS or (cells > SPARSE_RANGE_CELLS and cells > RANGE_PER_VALUE * values):
+        _refuse(f"{where} spans {rows:,} rows by {columns:,} columns but holds only {values:,} values; calaimfiles "
+                f"reads a sheet larger than {SPARSE_RANGE_CELLS:,} cells only when it is at least 1/{RANGE_PER_VALUE} "
+                "full (delete stray cells far from the data)")
 
 
 def _row_width(row: bytes) -> int:

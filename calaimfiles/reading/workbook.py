@@ -122,6 +122,8 @@ class Workbook:
             limits.check_ods(path)
         elif self.suffix == ".xlsb":
             limits.check_xlsb(path)
+        elif self.suffix == ".xls":
+            limits.check_xls(path)
         try:
             self._book = python_calamine.CalamineWorkbook.from_path(str(path))
         except python_calamine.PasswordError:
