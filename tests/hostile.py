@@ -139,6 +139,19 @@ def far_cell_after_real_rows(folder: Path) -> Path:
         dense_rows(10, 45_000) + b'<row r="1048576"><c r="BZ1048576"><v>1</v></c></row>'))
 
 
+def far_cell_behind_another_namespace(folder: Path) -> Path:
+    """The sheet's relationship id under a prefix bound to another namespace (calamine reads it by its prefix),
+    and a cell at BZ1048576: the checks must find the same sheet part as the reader."""
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/workbook.xml":
+            return data.replace(b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"',
+                                b'xmlns:r="urn:x-elsewhere"')
+        if name == SHEET:
+            return data.replace(b"</sheetData>", b'<row r="1048576"><c r="BZ1048576"><v>1</v></c></row></sheetData>')
+        return data
+    return altered(folder, "far_namespace", change)
+
+
 def valueless_far_cell(folder: Path) -> Path:
     return altered(folder, "valueless_far", before_sheet_end(b'<row r="1048576"><c r="BZ1048576" s="0"/></row>'))
 
@@ -627,6 +640,8 @@ CASES: list[Case] = [
     Case("xlsx cell at XFD1048576", far_cell(b"XFD1048576", 1_048_576), True, "far from the data"),
     Case("xlsx far cell out of row order", far_cell_out_of_order, True, "far from the data"),
     Case("xlsx far cell after 45,000 real rows", far_cell_after_real_rows, True, "far from the data"),
+    Case("xlsx far cell, sheet named under another namespace", far_cell_behind_another_namespace, True,
+         "far from the data"),
     Case("xlsx valueless far cell", valueless_far_cell, None),
     Case("xlsx huge dimension element", huge_dimension, False),
     Case("xlsx cells without references in a far row", unreferenced_far_run, True, "far from the data"),

@@ -1,26 +1,33 @@
 """Limits on what calaimfiles agrees to read, checked before any parser sees the file.
 
 The files arrive from many hands, so a hostile or broken file must end in one clear sentence, not in a crash,
-a hang or all the machine's memory. Each limit is far above what a real CalAIM file needs (a 100,000-row RTF is
-about 15 MB packed and 135 MB unpacked) and close to what Excel itself can hold:
+a hang or all the machine's memory (every command stays under 1 GiB on the hostile files of tests/hostile.py).
+Each limit is far above what a real CalAIM file needs (a 100,000-row RTF is about 15 MB packed and 135 MB
+unpacked) and close to what Excel itself can hold:
 
-- MAX_FILE_BYTES: the file on disk (CSV files are read whole, so this also bounds their memory).
+- MAX_FILE_BYTES: the file on disk.
 - MAX_PARTS, MAX_PART_BYTES, MAX_PACKAGE_BYTES: entries in the zip package, the unpacked size of one entry and
   of all of them, as the zip central directory declares them.
 - MAX_COMPRESSION_RATIO: an entry of more than COMPRESSION_RATIO_FLOOR bytes that unpacks to more than this many
   times its packed size is a zip bomb (real sheets unpack to about 10 times their packed size).
-The package checks (sizes, declarations, shared strings) run when a workbook is opened, in `check_limits`;
-the checks of a worksheet's grid and text run in the one pass the reader makes over the sheet's XML anyway (for
-error cells), before python-calamine parses it: `SheetGuard`.
-
-- No DOCTYPE or ENTITY declarations in any XML part: Excel never writes them, and entity expansion ("billion
-  laughs") is the classic XML bomb; openpyxl expands entities unless defusedxml is installed.
+- No DOCTYPE or ENTITY declarations in any XML part, read in the encoding an XML parser would read it in
+  (UTF-16 told by its first bytes, with or without a byte-order mark; a declared encoding other than UTF-8 or
+  one that keeps ASCII's bytes is refused): Excel never writes them, and entity expansion ("billion laughs") is
+  the classic XML bomb; openpyxl expands entities unless defusedxml is installed.
+- MAX_DESCRIPTION_BYTES: the parts that describe the package (workbook, relationships, content types), which
+  the readers parse whole; MAX_SHEETS.
 - MAX_ROWS, MAX_COLUMNS: Excel's grid (1,048,576 rows, 16,384 columns).
-- MAX_SHEET_CELLS: the rows times columns of a sheet's used range, as many as a full-height sheet 78 columns
-  wide (column BZ). The reader builds the whole range in memory (tens of bytes a cell), so one cell far from the
-  others could cost gigabytes: a few stray cells at XFD1048576 make a 17-billion-cell range. A sheet that
-  stays within column BZ can never exceed it; a wider one is measured exactly.
+- The range of a sheet: calamine builds it whole in memory (about 32 bytes a cell) from its first to its last
+  cell holding a value, so one stray cell far away could cost gigabytes. A range is allowed up to
+  SPARSE_RANGE_CELLS cells, and beyond that only when at least 1/RANGE_PER_VALUE of it holds values; never more
+  than MAX_SHEET_CELLS. The same holds for .ods tables (their repeats counted as calamine expands them), .xlsb
+  and .xls sheets (their records walked), and CSV files (their lines padded to the widest).
 - MAX_CELL_CHARS: Excel's limit on the text of one cell (32,767 characters).
+- For --report (openpyxl): MAX_TREE_PART_BYTES, MAX_OPENPYXL_OBJECTS (`check_before_openpyxl`).
+
+The package checks run when a workbook is opened (`check_limits`, and `check_ods`, `check_xlsb`, `check_xls`);
+the checks of a worksheet's grid and text run in the one pass the reader makes over the sheet's XML anyway (for
+error cells), before python-calamine parses it: `SheetGuard`; a CSV file's, as its rows are streamed: `CsvGuard`.
 """
 
 from __future__ import annotations
@@ -176,9 +183,10 @@ def _check_part(info: zipfile.ZipInfo, stream: IO[bytes]) -> None:
     if root is None:
         return
     if not utf8 and root in _STREAMED_ROOTS:
-        _refuse(f"the workbook part {name} is written in UTF-16; calaimfiles reads worksheets and shared strings in "
-                "UTF-8, as Excel writes them (open the file in Excel and save it again)")
-    if root in _DESCRIPTION_ROOTS and info.file_size > MAX_DESCRIPTION_BYTES:
+        _refuse(f"the workbook part {name} is written in UTF-16; calaimfiles reads sheets and shared strings in "
+                "UTF-8, as Excel and LibreOffice write them (open the file in Excel and save it again)")
+    described = root in _DESCRIPTION_ROOTS or (root == b"Relationships" and name in _DESCRIPTION_RELATIONS)
+    if described and info.file_size > MAX_DESCRIPTION_BYTES:
         _refuse(f"the workbook part {name} unpacks to {_size(info.file_size)}; calaimfiles reads workbook "
                 f"descriptions of up to {_size(MAX_DESCRIPTION_BYTES)} (a real one holds a few KiB)")
     if root == b"sst":
@@ -188,9 +196,10 @@ def _check_part(info: zipfile.ZipInfo, stream: IO[bytes]) -> None:
 
 # Parts read as streams (their size limited as a whole), and parts that describe the package, which readers parse
 # whole into a tree (calamine reads the workbook for its sheets; openpyxl, for --report, parses every part but the
-# worksheets and shared strings into trees: `check_tree_parts`).
+# worksheets and shared strings into trees: `check_before_openpyxl`).
 _STREAMED_ROOTS = frozenset({b"worksheet", b"sst", b"chartsheet", b"dialogsheet", b"document-content"})
-_DESCRIPTION_ROOTS = frozenset({b"workbook", b"Relationships", b"Types"})
+_DESCRIPTION_ROOTS = frozenset({b"workbook", b"Types"})
+_DESCRIPTION_RELATIONS = frozenset({"_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/_rels/workbook.bin.rels"})
 # The encodings an XML parser may be told to read text in that keep ASCII's bytes, so that a DOCTYPE is seen in the
 # bytes as the parser sees it in the text; expat (behind openpyxl and ElementTree) reads no others.
 _ASCII_COMPATIBLE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1",
@@ -368,7 +377,7 @@ def _far_or_wide_pattern(lead: str) -> re.Pattern[bytes]:
             below.append(rb"[%d-9][0-9]{%d}" % (int(lead[0]) + 1, digits - 1))
         if digits > 1 and lead[1] != "9":
             below.append(rb"%s[%d-9][0-9]{%d}" % (lead[0].encode(), int(lead[1]) + 1, digits - 2))
-    return re.compile(rb'r="([A-Z]+(?:%s)|[C-Z][A-Z][0-9]+|[A-Z]{3,}[0-9]+)"' % b"|".join(below))
+    return re.compile(rb'r="([A-Z]++(?:%s)|[C-Z][A-Z][0-9]+|[A-Z]{3,}[0-9]+)"' % b"|".join(below))
 
 
 def _lead(row: int) -> str:

@@ -12,12 +12,13 @@ import codecs
 import csv
 import itertools
 import operator
+import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
@@ -182,8 +183,10 @@ class Workbook:
                                      width=0)
                     # First the sheet's limits, in the one pass over its XML that also finds the error cells:
                     # calamine builds the whole range in memory, so a stray far cell must be refused before.
-                    if part is not None:
-                        _scan_part(archive, part, errors)
+                    if part is None or part not in archive.NameToInfo:  # calamine finds it, the checks would not
+                        raise ReadError(f"sheet {name!r} cannot be found in the workbook's package (its relationship "
+                                        "is missing or points elsewhere)")
+                    _scan_part(archive, part, errors)
             except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
                 raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         rows, width = self._whole_rows(name, part)
@@ -365,16 +368,22 @@ def relations(archive: zipfile.ZipFile, part: str = "xl/_rels/workbook.xml.rels"
     found = {}
     for rel in _elements(archive, part, "Relationship"):
         target = rel.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
         found[rel.get("Id", "")] = (rel.get("Type", ""), part)
     return found
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """The zip member that holds each sheet, by sheet name, found through workbook.xml and its relationships."""
-    ids = {sheet.get("name", ""): sheet.get(_REL_NS) for sheet in _elements(archive, "xl/workbook.xml", "sheet")}
+    ids = {sheet.get("name", ""): _relation_id(sheet) for sheet in _elements(archive, "xl/workbook.xml", "sheet")}
     rels = relations(archive) if ids else {}
     return {name: rels[rel_id][1] for name, rel_id in ids.items() if rel_id in rels}
+
+
+def _relation_id(sheet: dict[str, str]) -> str | None:
+    """The sheet's relationship id: `r:id` in the relationships namespace, else (as calamine reads it, by its
+    name whatever namespace the prefix stands for) any attribute named `id`, so that both find the same part."""
+    return sheet.get(_REL_NS) or next((value for key, value in sheet.items() if key.rpartition(" ")[2] == "id"), None)
 
 
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
