@@ -73,6 +73,8 @@ def main() -> int:
         with ThreadPoolExecutor(max_workers=options.jobs) as pool:
             for name, command, run, out in pool.map(one, jobs):
                 found = problems(run, out)
+                if found and hostile.CASE_BY_NAME[name].known_failure:
+                    found.append("known: " + hostile.CASE_BY_NAME[name].known_failure)
                 bad += bool(found)
                 first = run.stderr.strip().splitlines()[0][:150] if run.stderr.strip() else ""
                 print(f"{name[:52]:<52} {command:<24} {run.code:>4} {len(run.stderr.splitlines()):>3} "

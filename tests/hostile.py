@@ -36,13 +36,15 @@ GIB = 1 << 30
 class Case:
     """One hostile file: how to write it, and what calaimfiles must do with it (`refused`: True, exit 2 in one
     line holding `reason`; False, read like any file; None, either). `report_reason`: `validate --report x.xlsx`
-    refuses it in one line holding this (what openpyxl, which writes the annotated copy, must not be given)."""
+    refuses it in one line holding this (what openpyxl, which writes the annotated copy, must not be given).
+    `known_failure`: why the case does not hold yet (the runner shows it; the test leaves it out and says so)."""
 
     name: str
     build: Callable[[Path], Path]
     refused: bool | None
     reason: str = ""
     report_reason: str = ""
+    known_failure: str = ""
 
 
 # -- building blocks ----------------------------------------------------------------------------------------------
@@ -709,6 +711,10 @@ CASES: list[Case] = [
          None),
     Case("csv formula injection", csv_file("csv_formulas", lambda: csv_header() + csv_member_row().replace(
         MEMBER_FIRST, "=cmd|' /C calc'!A0")), False),
+    Case("csv of 10 MB whose every date is text (300,000 findings)", csv_file(
+        "csv_flood", lambda: csv_header() + csv_member_row() * (10_000_000 // len(csv_member_row()))), False,
+        known_failure="every finding is kept and formatted in memory: about 1 GB for JSON, 2.7 GB for SARIF at "
+                      "300,000 findings (validate.py and report/, not the reading)"),
     Case("csv in Windows-1252", csv_file("csv_1252", lambda: (csv_header() + csv_member_row().replace(
         MEMBER_FIRST, "Zanzíbarra")).encode("cp1252")), False),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import hostile
 import olefile
@@ -85,3 +86,20 @@ def test_a_read_error_names_the_cell_not_the_value(tmp_path: Path, kind: str, pr
     message = str(raised.value)
     assert "sheet 'RTF' cannot be read: cell D2 is marked as" in message and problem in message
     assert hostile.MEMBER_NAME not in message
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (hostile.utf16_part("docProps/core.xml", "utf-16-le"), "DOCTYPE"),
+    (hostile.merged_everything, "annotated report"),
+    (hostile.hyperlink_everything, "annotated report"),
+    (hostile.styles_bloat, "annotated report reads parts of up to 4 MiB"),
+])
+def test_openpyxl_is_never_given_what_the_checks_have_not_seen(tmp_path: Path, make: Any, reason: str) -> None:
+    """The annotated report checks the package itself before openpyxl parses it, whatever ran before."""
+    from calaimfiles.report.annotated import write_annotated
+    from calaimfiles.writing.output import OutputError
+
+    source = make(tmp_path)
+    with pytest.raises(OutputError, match=reason):
+        write_annotated(source, [], tmp_path / "report.xlsx")
+    assert not (tmp_path / "report.xlsx").exists()
