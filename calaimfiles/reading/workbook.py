@@ -8,18 +8,20 @@ from the sheet XML.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
-import io
 import itertools
+import operator
+import posixpath
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 import python_calamine
 
@@ -33,7 +35,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # CSV injection (design notes section 3): text a spreadsheet would run as a formula. `calaimfiles convert` writes
-# it behind one more apostrophe, and `_read_csv` takes that apostrophe off; apostrophes already in front count
+# it behind one more apostrophe, and `_csv_rows` takes that apostrophe off; apostrophes already in front count
 # too, so text that itself starts with '= comes back with its own apostrophe.
 FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 _NEUTRALISED = re.compile("'" + FORMULA_START.pattern)
@@ -118,6 +120,12 @@ class Workbook:
             self._hidden: set[str] = set()
             return
         _check_container(path, self.suffix)
+        if self.suffix == ".ods":
+            limits.check_ods(path)
+        elif self.suffix == ".xlsb":
+            limits.check_xlsb(path)
+        elif self.suffix == ".xls":
+            limits.check_xls(path)
         try:
             with _utf8_path(path) as name:
                 self._book = python_calamine.CalamineWorkbook.from_path(name)
@@ -126,6 +134,16 @@ class Workbook:
         except Exception as error:  # calamine raises several unrelated types for damaged files
             raise ReadError(f"not a readable workbook ({_short(error)})") from None
         self.sheet_names = list(self._book.sheet_names)
+        if len(self.sheet_names) > limits.MAX_SHEETS:
+            raise ReadError(f"the workbook has {len(self.sheet_names):,} sheets; calaimfiles reads workbooks of up to "
+                            f"{limits.MAX_SHEETS:,}")
+        self._parts: dict[str, str] = {}
+        if self.is_excel:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    self._parts = sheet_parts(archive)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+                raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         self._hidden = {
             m.name for m in self._book.sheets_metadata if m.visible != python_calamine.SheetVisibleEnum.Visible
         }
@@ -152,13 +170,14 @@ class Workbook:
 
     def _load(self, name: str) -> Sheet:
         if self._book is None:
-            return Sheet(name, _read_csv(self.path))
+            return Sheet(name, [], rest=_csv_rows(self.path), width=0)
         hidden = name in self._hidden
         errors: dict[tuple[int, int], str] = {}
+        part: str | None = None
         if self.is_excel:
             try:
                 with zipfile.ZipFile(self.path) as archive:
-                    part = sheet_part(archive, name)
+                    part = self._parts.get(name)
                     if part is not None and pieces.splittable(archive, part):
                         rows = self._rows_in_pieces(name, part, errors)
                         first = next(rows, None)  # starts the pieces now, in the thread that prefetches
@@ -166,14 +185,16 @@ class Workbook:
                                      width=0)
                     # First the sheet's limits, in the one pass over its XML that also finds the error cells:
                     # calamine builds the whole range in memory, so a stray far cell must be refused before.
-                    if part is not None:
-                        _scan_part(archive, part, errors)
+                    if part is None or part not in archive.NameToInfo:  # calamine finds it, the checks would not
+                        raise ReadError(f"sheet {name!r} cannot be found in the workbook's package (its relationship "
+                                        "is missing or points elsewhere)")
+                    _scan_part(archive, part, errors)
             except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
                 raise ReadError(f"the workbook is damaged ({_short(error)})") from None
-        rows, width = self._whole_rows(name)
+        rows, width = self._whole_rows(name, part)
         return Sheet(name, [], errors, hidden=hidden, rest=rows, width=width)
 
-    def _whole_rows(self, name: str) -> tuple[Iterator[list[Any]], int]:
+    def _whole_rows(self, name: str, part: str | None) -> tuple[Iterator[list[Any]], int]:
         """The sheet parsed whole by calamine (its limits already checked): rows from row 1, each from column A,
         made into Python lazily, and the width."""
         assert self._book is not None
@@ -181,7 +202,7 @@ class Workbook:
             sheet = self._book.get_sheet_by_name(name)  # parsed whole, in Rust; rows become Python lazily
             lazy = sheet.iter_rows()
         except Exception as error:
-            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+            raise _sheet_problem(self.path, part, name, error) from None
         # iter_rows starts at row 1 but at the first used column: put the leading blank columns back.
         start, end = sheet.start, sheet.end
         skipped = start[1] if start else 0
@@ -199,14 +220,14 @@ class Workbook:
 
         def whole() -> Iterator[list[Any]]:
             found.update(scan_sheet(self.path, name))
-            return self._whole_rows(name)[0]
+            return self._whole_rows(name, part)[0]
 
         try:
             yield from pieces.read_rows(self.path, part, name, inspect, whole)
         except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
             raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         except (python_calamine.CalamineError, python_calamine.XmlError, python_calamine.ZipError) as error:
-            raise ReadError(f"sheet {name!r} cannot be read ({_short(error)})") from None
+            raise _sheet_problem(self.path, part, name, error) from None
 
 
 @contextlib.contextmanager
@@ -223,8 +244,61 @@ def _utf8_path(path: Path) -> Iterator[str]:
 
 
 def _short(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:160]
+    """The kind of a reader's error without what it quotes: calamine's messages can end in a cell's value ("Unrecognized
+    boolean cell value: <a member's name>"), so quoted text and whatever follows the first colon are left out."""
+    lines = str(error).strip().splitlines()
+    text = _QUOTED.sub("...", lines[0]).split(":", 1)[0].strip() if lines else ""
+    return text[:160] or type(error).__name__
+
+
+_QUOTED = re.compile(r"""(['"`]).*?(?:\1|$)""")
+
+
+def _sheet_problem(path: Path, part: str | None, name: str, error: Exception) -> ReadError:
+    """A sheet calamine cannot parse, said by its kind and, for a cell whose stored type does not fit its content,
+    by that cell: never by the value, which may be a member's."""
+    kind = _short(error)
+    for prefix, (pattern, what) in _CELL_PROBLEMS.items():
+        if kind.startswith(prefix):
+            cell = _first_cell(path, part, pattern) if part is not None else None
+            return ReadError(f"sheet {name!r} cannot be read: {f'cell {cell}' if cell else 'a cell'} {what}")
+    return ReadError(f"sheet {name!r} cannot be read ({kind})")
+
+
+# calamine's message prefix -> (the cells that can cause it, what is wrong with them, in words)
+_CELL_PROBLEMS: dict[str, tuple[re.Pattern[bytes], str]] = {
+    "Unrecognized boolean cell value": (
+        re.compile(rb'<c\b[^>]*?\bt="b"[^>]*>(?:(?!</c>).)*?<v>(?!\s*(?:0|1|true|false)\s*</v>)', re.DOTALL),
+        "is marked as TRUE/FALSE but holds something else"),
+    "Unsupported cell error value": (
+        re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>(?:(?!</c>).)*?<v>(?!#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|'
+                   rb'GETTING_DATA|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|EXTERNAL!|UNKNOWN!|PYTHON!)</v>)',
+                   re.DOTALL),
+        "is marked as an Excel error (such as #N/A) but holds something else"),
+    "Parse float error": (
+        re.compile(rb'<c\b(?:(?!\bt=)[^>])*(?:\bt="n"[^>]*)?>(?:(?!</c>).)*?<v>(?!\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)'
+                   rb'(?:[eE][-+]?[0-9]+)?\s*</v>|(?i:\s*[-+]?(?:inf|infinity|nan)\s*</v>))', re.DOTALL),
+        "is marked as a number but holds something else"),
+    "Cell string index not found": (
+        re.compile(rb'<c\b[^>]*?\bt="s"[^>]*>(?:(?!</c>).)*?<v>(?![0-9]+</v>)', re.DOTALL),
+        "refers to shared text that the workbook does not hold"),
+}
+_CELL_AT = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+
+
+def _first_cell(path: Path, part: str, pattern: re.Pattern[bytes]) -> str | None:
+    """The reference of the first cell of the sheet's XML that `pattern` finds (None when none is found): looked for
+    only once calamine has failed, so reading a sound sheet costs nothing."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+            for chunk in limits.xml_chunks(stream):
+                found = pattern.search(chunk)
+                if found:
+                    cell = _CELL_AT.search(found.group(0))
+                    return cell.group(1).decode() if cell else None
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
+        return None
+    return None
 
 
 def _check_container(path: Path, suffix: str) -> None:
@@ -245,31 +319,53 @@ def _check_container(path: Path, suffix: str) -> None:
             raise ReadError("the workbook is damaged or truncated (its zip directory is missing)")
 
 
-def _read_csv(path: Path) -> list[list[Any]]:
+def _csv_rows(path: Path) -> Iterator[list[Any]]:
+    """The rows of a CSV file, streamed as a large sheet's are: the file is never held whole, and its range is held
+    to the fields it holds as a sheet's is to its values (`limits.CsvGuard`), so that one very wide line cannot
+    make every other row that wide. UTF-8 (with or without a byte-order mark), else Windows-1252."""
+    encoding = _csv_encoding(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("cp1252", errors="replace")
+        with path.open(encoding=encoding, errors="replace", newline="") as text:
+            sample = text.read(_CSV_SAMPLE)
+            try:
+                dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+            except csv.Error:
+                dialect = csv.excel
+            text.seek(0)
+            guard = limits.CsvGuard()
+            for row in csv.reader(text, dialect):
+                guard.feed(row)
+                if any(map(_QUOTED_FIRST, row)):  # our own CSV with neutralised formulas: read back what was written
+                    row = [c[1:] if _NEUTRALISED.match(c) else c for c in row]
+                yield row
+    except csv.Error as error:
+        raise ReadError(f"not a readable CSV file ({_short(error)})") from None
     except OSError as error:
         raise ReadError(f"cannot read the file ({error.strerror or error})") from None
-    sample = text[:65536]
+
+
+_CSV_SAMPLE = 65536
+_QUOTED_FIRST = operator.methodcaller("startswith", "'")
+
+
+def _csv_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file is UTF-8, else cp1252: checked in blocks, never holding the file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    except csv.Error as error:
-        raise ReadError(f"not a readable CSV file ({error})") from None
-    if _NEUTRALISED.search(text):  # our own CSV with neutralised formulas: read back the text that was written
-        rows = [[c[1:] if _NEUTRALISED.match(c) else c for c in r] for r in rows]
-    width = max((len(r) for r in rows), default=0)
-    return [r + [""] * (width - len(r)) for r in rows]
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    except OSError as error:
+        raise ReadError(f"cannot read the file ({error.strerror or error})") from None
+    return "utf-8-sig"
 
 
 # -- error cells -----------------------------------------------------------------------------------------------
 
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships id"
 _ERROR_CELL = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?\bt="e"[^>]*>(?:(?!</(?:\w+:)?c>).)*?'
     rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
@@ -282,33 +378,51 @@ _ERROR_CELL_T_FIRST = re.compile(
 )
 
 
-def relations(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
+def relations(archive: zipfile.ZipFile, part: str = "xl/_rels/workbook.xml.rels") -> dict[str, tuple[str, str]]:
     """The workbook's relationships: id -> (type, zip member it points to); empty when they cannot be read."""
-    try:
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
-        return {}
     found = {}
-    for rel in rels:
+    for rel in _elements(archive, part, "Relationship"):
         target = rel.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
         found[rel.get("Id", "")] = (rel.get("Type", ""), part)
     return found
 
 
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The zip member that holds each sheet, by sheet name, found through workbook.xml and its relationships."""
+    ids = {sheet.get("name", ""): _relation_id(sheet) for sheet in _elements(archive, "xl/workbook.xml", "sheet")}
+    rels = relations(archive) if ids else {}
+    return {name: rels[rel_id][1] for name, rel_id in ids.items() if rel_id in rels}
+
+
+def _relation_id(sheet: dict[str, str]) -> str | None:
+    """The sheet's relationship id: `r:id` in the relationships namespace, else (as calamine reads it, by its
+    name whatever namespace the prefix stands for) any attribute named `id`, so that both find the same part."""
+    return sheet.get(_REL_NS) or next((value for key, value in sheet.items() if key.rpartition(" ")[2] == "id"), None)
+
+
 def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
-    """The zip member that holds a sheet, found through workbook.xml and its relationships."""
+    """The zip member that holds a sheet (None when the workbook names no such sheet)."""
+    return sheet_parts(archive).get(sheet_name)
+
+
+def _elements(archive: zipfile.ZipFile, part: str, local_name: str) -> list[dict[str, str]]:
+    """The attributes of each element of that local name in a package part (empty when the part is missing or is
+    not XML). The part is parsed as a stream: a part padded with millions of other elements costs no memory."""
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if tag.rpartition(" ")[2] == local_name:
+            found.append(attributes)
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
     try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    except (KeyError, ElementTree.ParseError):
-        return None
-    rel_id = None
-    for element in workbook.iter():
-        if element.tag.endswith("}sheet") and element.get("name") == sheet_name:
-            rel_id = element.get(_REL_NS)
-    if rel_id is None:
-        return None
-    return relations(archive).get(rel_id, ("", None))[1]
+        with archive.open(part) as stream:
+            parser.ParseFile(stream)
+    except (KeyError, expat.ExpatError):
+        return []
+    return found
 
 
 def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:

@@ -28,7 +28,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from calaimfiles.findings import Finding, Severity
-from calaimfiles.reading.workbook import sheet_part
+from calaimfiles.reading.limits import check_before_openpyxl
+from calaimfiles.reading.workbook import ReadError, sheet_part
 from calaimfiles.rules import get_rule
 from calaimfiles.validate import SheetResult
 from calaimfiles.writing.output import OutputError
@@ -91,13 +92,20 @@ def _unsupported(suffix: str) -> str:
 
 
 def _load(source: Path, keep_vba: bool) -> Any:
-    """Open for a faithful copy: formulas stay formulas, rich text keeps its runs, macros stay with `keep_vba`."""
+    """Open for a faithful copy: formulas stay formulas, rich text keeps its runs, macros stay with `keep_vba`.
+    The package passes the reading limits and openpyxl's own first (`check_before_openpyxl`): openpyxl parses
+    every part, and makes an object of every cell. Its errors are told by their type only: their text can quote a
+    cell ("Invalid datetime value <a member's name>")."""
+    try:
+        check_before_openpyxl(source)
+    except ReadError as error:
+        raise OutputError(str(error)) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about each part it drops; _losses says so in words
             return openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, InvalidFileException) as error:
-        raise OutputError(f"openpyxl cannot open the workbook to annotate it ({error})") from None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, InvalidFileException) as error:
+        raise OutputError(f"openpyxl cannot open the workbook to annotate it ({type(error).__name__})") from None
 
 
 # -- what openpyxl cannot carry -------------------------------------------------------------------------------
