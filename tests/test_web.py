@@ -1,0 +1,360 @@
+"""`calaimfiles serve` in a real browser: Debian's chromium driven by Playwright, against the server started as a
+user starts it (a subprocess of `python -m calaimfiles serve`), with a real OpenSSH server for the sFTP steps.
+
+One server, one browser and one sshd for the module; each test gets a fresh browser context (its own cookies).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from sshd import SshServer, start_sshd, stop_sshd  # noqa: E402
+from test_sftp import write_config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+AS_OF = "2026-11-05"  # the examples report period 10/2026, due 11/05/2026
+LIMIT_MB = 2
+
+
+@dataclass
+class Served:
+    """A running `calaimfiles serve`: its address with the token, its private folder, its process."""
+
+    url: str
+    folder: Path
+    process: subprocess.Popen[str]
+    stderr: list[str]
+
+    @property
+    def origin(self) -> str:
+        return self.url.split("/?", 1)[0]
+
+    @property
+    def token(self) -> str:
+        return self.url.rsplit("token=", 1)[1]
+
+
+def start_server(cwd: Path, *extra: str) -> Served:
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    environment.pop("CALAIMFILES_SFTP_PASSWORD", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "calaimfiles", "serve", "--no-browser", "--as-of", AS_OF,
+         "--max-upload-mb", str(LIMIT_MB), *extra],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    assert process.stdout is not None and process.stderr is not None
+    line = process.stdout.readline()
+    note = process.stderr.readline()
+    match = re.search(r"(http://\S+/\?token=\S+)", line)
+    folder = re.search(r"stay in (\S+) until", note)
+    if not match or not folder:
+        process.kill()
+        raise AssertionError(f"serve did not start: {line!r} {note!r} {process.stderr.read()}")
+    return Served(match.group(1), Path(folder.group(1)), process, [])
+
+
+def stop_server(served: Served, sig: int = signal.SIGINT) -> tuple[int, str]:
+    if served.process.poll() is None:
+        served.process.send_signal(sig)
+    try:
+        _, err = served.process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+        _, err = served.process.communicate()
+    return served.process.returncode, err
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    try:
+        yield server
+    finally:
+        stop_sshd(server)
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory, sshd: SshServer) -> Path:
+    """The provider's folder the server runs in: a configuration file with sFTP profiles and a trusted host key."""
+    folder = tmp_path_factory.mktemp("office")
+    (folder / "known_hosts").write_text(sshd.known_hosts_line())
+    write_config(folder, sshd)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def served(office: Path) -> Iterator[Served]:
+    server = start_server(office)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    fresh = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    try:
+        yield fresh
+    finally:
+        fresh.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, served: Served) -> Page:
+    opened = context.new_page()
+    opened.goto(served.url)
+    expect(opened.locator("h1")).to_contain_text("Check your CalAIM files")
+    return opened
+
+
+def check_files(page: Page, *paths: Path) -> None:
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/")
+    page.set_input_files("#files", [str(p) for p in paths])
+    page.get_by_role("button", name="Check", exact=True).click()
+
+
+# --- check and fix ---------------------------------------------------------------------------------------------
+
+
+def test_the_token_is_traded_for_a_cookie_and_leaves_the_address(page: Page, served: Served) -> None:
+    assert "token" not in page.url
+    response = page.request.get(served.origin + "/")
+    assert response.status == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_check_shows_findings_by_row_and_flags_cells(page: Page) -> None:
+    check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
+    expect(page.locator("h1")).to_have_text("rtf_mistakes.xlsx")
+    expect(page.locator(".summary")).to_contain_text("15 errors, 8 warnings (9 fixable)")
+    row = page.locator("tr.finding", has=page.locator("a", has_text="R3")).first
+    expect(row).to_contain_text("Member Acuity Level is required but blank")
+    expect(row).to_contain_text("RTF-R4")
+    # The flagged cell is drawn red with an icon and a word, and leads to its finding and back.
+    cell = page.locator("td[data-cell='R3']")
+    expect(cell).to_have_class(re.compile(r"flag-error"))
+    expect(cell).to_contain_text("✖")
+    row.get_by_role("link", name="R3").click()
+    expect(page).to_have_url(re.compile(r"#c0-0-R3$"))
+    expect(cell.locator("a")).to_be_focused()
+    cell.locator("a").click()
+    expect(page).to_have_url(re.compile(r"#f0-0-\d+$"))
+    expect(page.locator(page.url.rsplit("#", 1)[1].join(["[id='", "']"]))).to_contain_text("RTF-R4")
+    warning = page.locator("td[data-cell='O4']")
+    expect(warning).to_have_class(re.compile(r"flag-warning"))
+    expect(warning).to_contain_text("⚠")
+    # The code links to its explanation.
+    expect(row.get_by_role("link", name="RTF-R4")).to_have_attribute("href", "/rules#RTF-R4")
+
+
+def test_filters_by_severity_rule_and_column(page: Page) -> None:
+    check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
+    rows = page.locator("#findings-0-0 tbody tr")
+    total = rows.count()
+    assert total == 23
+    page.get_by_label("Severity").select_option("warning")
+    expect(page.locator("#findings-0-0 tbody tr:visible")).to_have_count(8)
+    page.get_by_label("Severity").select_option("")
+    page.get_by_label("Code").select_option("DATE-FORMAT")
+    expect(page.locator("#findings-0-0 tbody tr:visible")).to_have_count(2)
+    page.get_by_label("Code").select_option("")
+    page.get_by_label("Column contains").fill("acuity")
+    expect(page.locator("#findings-0-0 tbody tr:visible")).to_have_count(3)
+    expect(page.locator("form.filters output")).to_have_text("3 of 23 findings shown")
+
+
+def test_fix_downloads_the_fixed_workbook_and_shows_each_change(page: Page, tmp_path: Path) -> None:
+    source = EXAMPLES / "rtf_mistakes.xlsx"
+    before = source.read_bytes()
+    check_files(page, source)
+    page.get_by_role("button", name=re.compile(r"Apply the 9 safe fixes")).click()
+    expect(page.locator("h1")).to_have_text("Fixes applied to a copy of rtf_mistakes.xlsx")
+    changes = page.locator("#changes tbody tr")
+    expect(changes.filter(has_text="C4")).to_contain_text("90000002b")
+    expect(changes.filter(has_text="C4")).to_contain_text("90000002B")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download rtf_mistakes.fixed.xlsx").click()
+    assert info.value.suggested_filename == "rtf_mistakes.fixed.xlsx"
+    saved = tmp_path / "fixed.xlsx"
+    info.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved)["RTF"]
+    assert sheet["C4"].value == "90000002B"
+    assert sheet["R9"].value == "Low"
+    assert sheet["R3"].value == "Low"  # RTF-R4's safe fix: a blank acuity is entered as Low
+    original = openpyxl.load_workbook(source)["RTF"]
+    assert sheet["C11"].value == original["C11"].value  # a CIN of 7 digits has no safe fix
+    assert source.read_bytes() == before
+
+
+def test_annotated_workbook_and_html_report_download(page: Page, tmp_path: Path) -> None:
+    check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the marked-up workbook").click()
+    assert info.value.suggested_filename == "rtf_mistakes.annotated.xlsx"
+    info.value.save_as(tmp_path / "annotated.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "annotated.xlsx")
+    assert "Findings" in book.sheetnames
+    assert book["RTF"]["R3"].comment is not None
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the HTML report").click()
+    info.value.save_as(tmp_path / "report.html")
+    assert "RTF-R4" in (tmp_path / "report.html").read_text()
+
+
+# --- refusals --------------------------------------------------------------------------------------------------
+
+
+def hostile_workbook(folder: Path) -> Path:
+    """A copy of a clean RTF whose sheet XML declares a DOCTYPE with an entity (the classic XML bomb's opening)."""
+    target = folder / "hostile.xlsx"
+    with zipfile.ZipFile(EXAMPLES / "rtf_clean.xlsx") as source, zipfile.ZipFile(target, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"^(<\?xml[^>]*\?>)?", lambda m: (m.group(0) or b"")
+                              + b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>', data, count=1)
+            copy.writestr(item, data)
+    return target
+
+
+def test_a_hostile_workbook_is_refused_with_the_cli_sentence(page: Page, tmp_path: Path) -> None:
+    hostile = hostile_workbook(tmp_path)
+    cli = subprocess.run([sys.executable, "-m", "calaimfiles", "validate", str(hostile)], capture_output=True,
+                         text=True)
+    assert cli.returncode == 2
+    sentence = cli.stderr.strip().split(": ", 2)[-1]
+    assert "DOCTYPE" in sentence
+    check_files(page, hostile)
+    expect(page.locator(".summary")).to_contain_text(f"not checked: {sentence}")
+
+
+def test_an_oversized_upload_is_refused_with_one_sentence(page: Page, tmp_path: Path, served: Served) -> None:
+    big = tmp_path / "big.xlsx"
+    big.write_bytes(os.urandom((LIMIT_MB + 1) << 20))
+    before = set(served.folder.rglob("*"))
+    check_files(page, big)
+    expect(page.locator("#refusal")).to_contain_text(f"above this server's limit of {LIMIT_MB} MB")
+    assert set(served.folder.rglob("*")) == before  # nothing of it was kept
+
+
+def test_no_token_and_a_wrong_token_are_refused(context: BrowserContext, served: Served) -> None:
+    opened = context.new_page()
+    response = opened.goto(served.origin + "/")
+    assert response is not None and response.status == 403
+    expect(opened.locator("#refusal")).to_contain_text("needs the address that calaimfiles serve printed")
+    response = opened.goto(served.origin + "/?token=not-the-token")
+    assert response is not None and response.status == 403
+    expect(opened.locator("#refusal")).to_contain_text("not this server's")
+    for path in ("/static/app.js", "/rules", "/files?ids=x"):
+        assert opened.request.get(served.origin + path).status == 403
+
+
+def test_a_form_posted_from_another_site_is_refused(page: Page, context: BrowserContext, served: Served,
+                                                    tmp_path: Path) -> None:
+    """A page elsewhere (here: a file on disk) that posts a form to the server, in the browser that holds the
+    cookie: refused, and nothing is stored."""
+    before = set(served.folder.rglob("*"))
+    attack = tmp_path / "attack.html"
+    attack.write_text(f'<form id="f" method="post" action="{served.origin}/plan">'
+                      '<input name="plan" value="large-plan"><input name="csrf" value="guess"></form>'
+                      '<script>document.getElementById("f").submit()</script>')
+    other = context.new_page()
+    with other.expect_navigation():
+        other.goto(attack.as_uri())
+    expect(other.locator("#refusal")).to_contain_text("Refused")
+    page.reload()
+    expect(page.get_by_label("Plan profile")).to_have_value("")
+    # The same form without a page's CSRF value, sent from the page's own origin, is refused as well.
+    response = page.request.post(served.origin + "/plan", form={"plan": "large-plan", "csrf": "guess"})
+    assert response.status == 403
+    assert set(served.folder.rglob("*")) == before
+
+
+# --- the server's life -----------------------------------------------------------------------------------------
+
+
+def test_a_second_server_finds_its_own_port_and_ctrl_c_stops_it_in_one_line(
+        browser: Browser, served: Served, office: Path) -> None:
+    second = start_server(office)
+    assert second.origin != served.origin
+    assert second.folder != served.folder
+    assert oct(second.folder.stat().st_mode & 0o777) == "0o700"
+    context = browser.new_context()
+    try:
+        opened = context.new_page()
+        opened.goto(second.url)
+        opened.set_input_files("#files", str(EXAMPLES / "rtf_clean.xlsx"))
+        opened.get_by_role("button", name="Check", exact=True).click()
+        expect(opened.locator(".summary")).to_contain_text("no problems found")
+        assert list(second.folder.rglob("rtf_clean.xlsx"))
+        code, err = stop_server(second)
+        assert code == 0
+        assert err.strip().splitlines() == [
+            "calaimfiles serve: stopped; the files added on the page were removed"]
+        assert not second.folder.exists()
+        with pytest.raises(Exception, match=r"ERR_CONNECTION_REFUSED|ECONNREFUSED"):
+            opened.reload()
+    finally:
+        context.close()
+
+
+def test_files_are_removed_after_the_idle_time(browser: Browser, office: Path) -> None:
+    quick = start_server(office, "--idle-minutes", "0.05")  # 3 seconds
+    context = browser.new_context()
+    try:
+        opened = context.new_page()
+        opened.goto(quick.url)
+        opened.set_input_files("#files", str(EXAMPLES / "rtf_clean.xlsx"))
+        opened.get_by_role("button", name="Check", exact=True).click()
+        expect(opened.locator(".summary")).to_contain_text("no problems found")
+        assert list(quick.folder.rglob("*.xlsx"))
+        deadline = time.monotonic() + 20
+        while list(quick.folder.rglob("*.xlsx")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not list(quick.folder.rglob("*.xlsx"))
+        assert quick.folder.exists()  # the folder stays, empty, for the next files
+        opened.goto(quick.origin + "/")
+        expect(opened.locator("main")).to_contain_text("removed after 0.05 minutes without use")
+    finally:
+        context.close()
+        stop_server(quick)
+
+
+def test_remote_host_needs_allow_remote() -> None:
+    result = subprocess.run([sys.executable, "-m", "calaimfiles", "serve", "--no-browser", "--host", "0.0.0.0"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "--allow-remote" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
