@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,6 +123,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     fresh = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    fresh.set_default_timeout(10_000)
     try:
         yield fresh
     finally:
@@ -230,6 +232,135 @@ def test_annotated_workbook_and_html_report_download(page: Page, tmp_path: Path)
         page.get_by_role("link", name="Download the HTML report").click()
     info.value.save_as(tmp_path / "report.html")
     assert "RTF-R4" in (tmp_path / "report.html").read_text()
+
+
+# --- files together, build, compare -----------------------------------------------------------------------------
+
+
+def test_files_added_together_are_paired_like_a_folder(page: Page) -> None:
+    check_files(page, EXAMPLES / "rtf_mistakes.xlsx", EXAMPLES / "mif_clean.xlsx")
+    rtf = page.locator("section.file[data-file='rtf_mistakes.xlsx']")
+    expect(rtf.locator(".summary")).to_contain_text("16 errors, 8 warnings")
+    expect(rtf.locator(".summary")).to_contain_text("checked with mif_clean.xlsx")
+    expect(rtf.locator("tr.finding[data-code='RTF-MIF-MISSING']")).to_contain_text("Row 10 of mif_clean.xlsx")
+    expect(page.locator("section.file[data-file='mif_clean.xlsx'] .summary")).to_contain_text("no problems found")
+
+
+def test_check_together_chosen_on_the_page(page: Page) -> None:
+    check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
+    check_files(page, EXAMPLES / "mif_clean.xlsx")
+    page.goto(page.url.split("/files", 1)[0] + "/")
+    form = page.locator("form.together")
+    form.get_by_label("Return file (RTF or CSPRTF)").select_option(label="rtf_mistakes.xlsx")
+    form.get_by_label("The plan's file it answers (MIF or CSASF)").select_option(label="mif_clean.xlsx")
+    form.get_by_role("button", name="Check together").click()
+    expect(page.locator(".summary")).to_contain_text("checked with mif_clean.xlsx")
+    expect(page.locator("tr.finding[data-code='RTF-MIF-MISSING']")).to_have_count(1)
+
+
+def data_rows(path: Path, sheet: str) -> list[tuple[object, ...]]:
+    rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
+    return [row for row in rows[1:] if any(value not in (None, "") for value in row)]
+
+
+def test_build_an_rtf_from_the_mif(page: Page, served: Served, tmp_path: Path) -> None:
+    page.goto(served.origin + "/build")
+    page.get_by_label("The plan's MIF of the month").set_input_files(str(EXAMPLES / "mif_clean.xlsx"))
+    page.get_by_label("The ECM provider's phone number").fill("916 555 0199")
+    page.get_by_role("button", name="Draft the RTF").click()
+    expect(page.locator("h1")).to_have_text("rtf_2026-10.xlsx is ready to finish in Excel")
+    expect(page.locator("main")).to_contain_text("RTF, 12 rows (1 termed member left out)")
+    expect(page.locator("#left tbody tr").filter(has_text="RTF-R4")).to_contain_text("rows 2, 7-11, 13")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download rtf_2026-10.xlsx").click()
+    info.value.save_as(tmp_path / "drafted.xlsx")
+    cli = tmp_path / "cli.xlsx"
+    subprocess.run([sys.executable, "-m", "calaimfiles", "build", "rtf", "--from", str(EXAMPLES / "mif_clean.xlsx"),
+                    "--as-of", AS_OF, "--provider-phone", "9165550199", "-o", str(cli)], check=True,
+                   capture_output=True)
+    assert data_rows(tmp_path / "drafted.xlsx", "RTF") == data_rows(cli, "RTF")
+
+
+def test_download_a_template(page: Page, served: Served, tmp_path: Path) -> None:
+    page.goto(served.origin + "/build")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSPRTF template").click()
+    assert info.value.suggested_filename == "csprtf_template.xlsx"
+    info.value.save_as(tmp_path / "template.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "template.xlsx")
+    assert "Instructions" in book.sheetnames
+    assert data_rows(tmp_path / "template.xlsx", book.sheetnames[0]) == []
+
+
+def test_compare_months_as_the_diff_does(page: Page, served: Served) -> None:
+    page.goto(served.origin + "/compare")
+    page.get_by_label("Files of one layout, one per month (two or more)").set_input_files(
+        [str(EXAMPLES / "rtf_clean.xlsx"), str(EXAMPLES / "rtf_mistakes.xlsx")])
+    page.get_by_role("button", name="Compare").click()
+    expect(page.locator("#counts-1")).to_have_text("1 added, 1 removed, 8 changed, 0 flagged")
+    expect(page.locator("table.changes")).to_contain_text("Member Acuity Level: Low → (blank)")
+
+
+# --- send and fetch --------------------------------------------------------------------------------------------
+
+
+def test_send_shows_the_dry_run_then_uploads_after_confirmation(page: Page, served: Served, sshd: SshServer) -> None:
+    check_files(page, EXAMPLES / "rtf_clean.xlsx")
+    page.get_by_role("link", name="Send to the plan…").click()
+    page.get_by_label("Plan's server").select_option("plan")
+    page.get_by_role("button", name="Show what would happen").click()
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text(f"[127.0.0.1]:{sshd.port}:{sshd.root / 'inbound' / 'rtf_clean.xlsx'}")
+    expect(preview).to_contain_text("would create the file on the server")
+    assert not (sshd.root / "inbound" / "rtf_clean.xlsx").exists()  # a preview sends nothing
+    page.get_by_role("button", name="Send now").click()  # without the confirmation ticked: the browser stops it
+    assert not (sshd.root / "inbound" / "rtf_clean.xlsx").exists()
+    page.get_by_label(re.compile("I have checked rtf_clean.xlsx")).check()
+    page.get_by_role("button", name="Send now").click()
+    expect(page.locator("#result")).to_contain_text("Uploaded rtf_clean.xlsx")
+    assert (sshd.root / "inbound" / "rtf_clean.xlsx").read_bytes() == (EXAMPLES / "rtf_clean.xlsx").read_bytes()
+    page.get_by_role("link", name="See the upload log").click()
+    row = page.locator("#upload-log tbody tr").filter(has_text="rtf_clean.xlsx").first
+    expect(row).to_contain_text("plan (reference)")
+    expect(row).to_contain_text("uploaded")
+    page.goto(served.origin + "/")
+    glance = page.locator("#glance tbody tr").filter(has_text="RTF and OTF for 10/2026")
+    expect(glance.first).to_contain_text("RTF: rtf_clean.xlsx on")
+    expect(glance.first).to_contain_text("OTF due today")
+
+
+def test_a_file_with_errors_is_refused_before_sending(page: Page, sshd: SshServer) -> None:
+    check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
+    page.get_by_role("link", name="Send to the plan…").click()
+    page.get_by_role("button", name="Show what would happen").click()
+    expect(page.locator("#preview")).to_contain_text("would be refused")
+    expect(page.locator("#preview")).to_contain_text("15 errors")
+    assert not (sshd.root / "inbound" / "rtf_mistakes.xlsx").exists()
+
+
+def test_fetch_the_plans_new_files(page: Page, served: Served, sshd: SshServer, office: Path) -> None:
+    shutil.copy(EXAMPLES / "mif_clean.xlsx", sshd.root / "outbound" / "mif_2026-10.xlsx")
+    page.goto(served.origin + "/log")
+    page.get_by_label("Plan's server").select_option("plan")
+    page.get_by_role("button", name="Fetch new files").click()
+    row = page.locator("#fetched tbody tr").filter(has_text="mif_2026-10.xlsx")
+    expect(row).to_contain_text("no problems found")
+    assert (office / "calaim" / "mif_2026-10.xlsx").read_bytes() == (EXAMPLES / "mif_clean.xlsx").read_bytes()
+    page.goto(served.origin + "/log")
+    page.get_by_role("button", name="Fetch new files").click()
+    expect(page.locator("main")).to_contain_text("Nothing new")
+
+
+def test_every_control_is_labelled_and_the_page_starts_with_a_skip_link(page: Page, served: Served) -> None:
+    check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
+    for path in ("/", "/build", "/compare", "/log", page.url.split(served.origin, 1)[1]):
+        page.goto(served.origin + path)
+        unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
+            'input:not([type=hidden]), select, textarea')).filter((c) => !c.labels.length
+            && !c.getAttribute('aria-label')).map((c) => c.outerHTML)""")
+        assert unlabelled == [], path
+        page.keyboard.press("Tab")
+        expect(page.locator(":focus")).to_have_text("Skip to the page's content")
 
 
 # --- refusals --------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from calaimfiles.web import views
+from calaimfiles.web import build, check, common, compare, exchange, home
 from calaimfiles.web.page import Page
 from calaimfiles.web.security import Guard
 
@@ -43,13 +43,14 @@ def create_app(page: Page, hosts: frozenset[str] | None, idle_check_seconds: flo
             watcher.cancel()
             page.workspace.remove()
 
+    static = Mount("/static", StaticFiles(packages=[("calaimfiles.web", "static")]), name="static")
     app = Starlette(
-        routes=[*views.routes(), Mount("/static", StaticFiles(packages=[("calaimfiles.web", "static")]),
-                                       name="static")],
+        routes=[*home.routes(), *check.routes(), *build.routes(), *compare.routes(),
+                *exchange.routes(), static],
         middleware=[Middleware(Guard, keys=page.keys, max_body=page.max_upload_bytes, hosts=hosts,
                                on_use=page.workspace.touch)],
         lifespan=lifespan,
-        exception_handlers={HTTPException: views.http_error},
+        exception_handlers={HTTPException: common.http_error},
     )
     app.state.page = page
     return app

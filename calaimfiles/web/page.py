@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import jinja2
 from starlette.requests import Request
@@ -14,6 +15,9 @@ from calaimfiles.layouts import all_layouts, plan_names
 from calaimfiles.validate import today_in_california
 from calaimfiles.web.grid import cell_text
 from calaimfiles.web.security import Keys
+
+if TYPE_CHECKING:
+    from calaimfiles.web.glance import PeriodCache
 from calaimfiles.web.workspace import Workspace
 
 
@@ -29,6 +33,7 @@ class Page:
     as_of: dt.date | None = None
     plan: str | None = None
     templates: Jinja2Templates = field(init=False)
+    periods: PeriodCache = field(init=False)
 
     def __post_init__(self) -> None:
         environment = jinja2.Environment(
@@ -36,6 +41,9 @@ class Page:
             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
         environment.filters["cell"] = cell_text
         self.templates = Jinja2Templates(env=environment)
+        from calaimfiles.web.glance import PeriodCache  # it reads the upload log, which needs the page
+
+        self.periods = PeriodCache()
 
     def today(self) -> dt.date:
         return self.as_of or today_in_california()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 from collections.abc import Callable
 from html import escape
 from urllib.parse import parse_qsl, urlencode
@@ -140,7 +141,8 @@ class Guard:
         try:
             await self.app(scope, _bounded(receive, self.max_body), send_tracked)
         except Exception as error:  # never a traceback in the log: its text may quote a member's cell
-            LOG.error("calaimfiles serve: %s %s failed (%s)", scope["method"], scope["path"], type(error).__name__)
+            LOG.error("calaimfiles serve: %s %s failed (%s)", scope["method"], scope["path"], type(error).__name__,
+                      exc_info=bool(os.environ.get("CALAIMFILES_DEBUG")))  # as the CLI: details only when asked
             if not started:
                 await refusal(500, INTERNAL)(scope, receive, send_with_headers)
 

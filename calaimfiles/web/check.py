@@ -1,114 +1,33 @@
-"""The page's handlers: each reads a form, calls the library as the matching CLI command does, and draws a page.
+"""Check files on the page, alone or together, and repair them: the library's validate, fix and reports.
 
-Work that reads or writes workbooks runs in a worker thread (`run_in_threadpool`), so one long check never stalls
-the page's other requests. Every failure the library explains (a hostile file, a damaged one, a plan profile that
-does not load) is shown as the CLI says it, in one sentence; anything else is named by its type only, since its
-text may quote a member's cell.
+Several files added at once are checked as the CLI checks a folder (each alone, then paired: an RTF with the MIF
+of its month and its OTFs, a CSPRTF with its CSASF); "check together" pairs them as the page's user chooses
+(`validate --against --otf`). The stored original is only ever read.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from calaimfiles.commands.common import failure_reason
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.fixing import FixOutcome, check_fixable, plan_fixes, write_fixed
 from calaimfiles.layouts import ProfileError
 from calaimfiles.report import Run
-from calaimfiles.validate import InputError, SheetResult, ValidationRequest, validate_file, validate_files, validate_set
+from calaimfiles.validate import SheetResult, ValidationRequest, validate_file, validate_files, validate_set
 from calaimfiles.web import grid
-from calaimfiles.web.page import Page, page_of
-from calaimfiles.web.security import BAD_FORM, CSRF_FIELD, refusal
+from calaimfiles.web.common import LOG, download, read_form, reason, render, request_for, stored_or_404
+from calaimfiles.web.page import page_of
 from calaimfiles.web.workspace import StoredFile
-
-LOG = logging.getLogger("calaimfiles.serve")
-MAX_FILES_AT_ONCE = 50
-SEVERITY_ICONS = {Severity.ERROR: "\u2716", Severity.WARNING: "\u26a0", Severity.INFO: "\u2139"}
-
-
-# -- shared ---------------------------------------------------------------------------------------------------
-
-def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    page = page_of(request)
-    context.update(
-        csrf_field=CSRF_FIELD, csrf=page.keys.csrf, plan=page.plan or "", plans=page.plan_choices(),
-        today=page.today(), profiles=page.profiles(), icons=SEVERITY_ICONS, wiped=page.workspace.wiped,
-        idle_minutes=page.workspace.idle_seconds / 60,
-        max_upload_mb=page.max_upload_bytes / (1 << 20), current=request.url.path,
-    )
-    return page.templates.TemplateResponse(request, name, context, status_code=status)
-
-
-async def read_form(request: Request) -> FormData:
-    """The form, once its CSRF field proves it came from this page."""
-    form = await request.form(max_files=MAX_FILES_AT_ONCE, max_fields=200)
-    if not page_of(request).keys.is_csrf(form.get(CSRF_FIELD)):
-        raise HTTPException(403, BAD_FORM)
-    return form
-
-
-def stored_or_404(request: Request, file_id: str | None = None) -> StoredFile:
-    stored = page_of(request).workspace.get(file_id or request.path_params["file_id"])
-    if stored is None:
-        raise HTTPException(404, "This file is no longer on the page (the server was restarted or left idle): "
-                                 "add it again.")
-    return stored
-
-
-def request_for(page: Page) -> ValidationRequest:
-    return ValidationRequest(as_of=page.today(), plan=page.resolve_plan(page.plan))
-
-
-def reason(error: Exception) -> str:
-    """One sentence for a failure, as the CLI prints it (the file at fault named when it is a partner)."""
-    where = f"{error.path.name}: " if isinstance(error, InputError) and error.path else ""
-    if not isinstance(error, InputError | ProfileError | OSError):
-        LOG.error("calaimfiles serve: a check failed (%s)", type(error).__name__)
-    return where + failure_reason(error)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-# -- home -----------------------------------------------------------------------------------------------------
-
-async def home(request: Request) -> Response:
-    page = page_of(request)
-    from calaimfiles.rules.windows import add_months, upcoming_deadlines
-
-    today = page.today()
-    try:
-        deadlines = await run_in_threadpool(upcoming_deadlines, today, add_months(today, 2),
-                                            page.resolve_plan(page.plan))
-    except ProfileError as error:
-        return render(request, "message.html", 400, title="Plan profile", message=str(error))
-    return render(request, "home.html", files=[_file_view(f) for f in page.workspace.files()],
-                  deadlines=[(d.day, (d.day - today).days, d.what) for d in deadlines])
-
-
-async def choose_plan(request: Request) -> Response:
-    form = await read_form(request)
-    page = page_of(request)
-    chosen = str(form.get("plan") or "")
-    try:
-        page.resolve_plan(chosen)
-    except ProfileError as error:
-        return render(request, "message.html", 400, title="Plan profile", message=str(error))
-    page.plan = chosen or None
-    return RedirectResponse("/", status_code=303)
-
 
 # -- check ----------------------------------------------------------------------------------------------------
 
@@ -182,7 +101,7 @@ class _FindingView:
     first_of_row: bool
 
 
-def _file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> dict[str, Any]:
+def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> dict[str, Any]:
     sheets = []
     for number, result in enumerate(stored.results):
         prefix = f"{index}-{number}"
@@ -216,13 +135,13 @@ async def show_files(request: Request) -> Response:
     if not files:
         raise HTTPException(404, "These files are no longer on the page (the server was restarted or left idle): "
                                  "add them again.")
-    views = await run_in_threadpool(lambda: [_file_view(f, i, with_grid=True) for i, f in enumerate(files)])
+    views = await run_in_threadpool(lambda: [file_view(f, i, with_grid=True) for i, f in enumerate(files)])
     return render(request, "files.html", views=views, others=page.workspace.files())
 
 
 async def show_file(request: Request) -> Response:
     stored = stored_or_404(request)
-    view = await run_in_threadpool(_file_view, stored, 0, True)
+    view = await run_in_threadpool(file_view, stored, 0, True)
     return render(request, "files.html", views=[view], others=page_of(request).workspace.files())
 
 
@@ -253,10 +172,6 @@ def _fix(source: Path, destination: Path, validation: ValidationRequest) -> tupl
     destination.unlink(missing_ok=True)
     outcome = write_fixed(source, destination, plan_fixes(validate_file(source, validation)))
     return outcome, validate_file(destination, validation)
-
-
-def download(path: Path, name: str, media_type: str | None = None) -> FileResponse:
-    return FileResponse(path, filename=name, media_type=media_type, content_disposition_type="attachment")
 
 
 async def fixed_download(request: Request) -> Response:
@@ -295,23 +210,8 @@ async def report_download(request: Request) -> Response:
     return download(target, target.name, "text/html")
 
 
-# -- references -----------------------------------------------------------------------------------------------
-
-async def rules(request: Request) -> Response:
-    from calaimfiles.rules import all_rules
-
-    return render(request, "rules.html", rules=all_rules())
-
-
-async def http_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, HTTPException)
-    return refusal(error.status_code, str(error.detail))
-
-
 def routes() -> Sequence[BaseRoute]:
     return [
-        Route("/", home),
-        Route("/plan", choose_plan, methods=["POST"]),
         Route("/check", check, methods=["POST"]),
         Route("/together", check_together, methods=["POST"]),
         Route("/files", show_files),
@@ -320,6 +220,4 @@ def routes() -> Sequence[BaseRoute]:
         Route("/files/{file_id}/fixed", fixed_download),
         Route("/files/{file_id}/annotated", annotated_download),
         Route("/files/{file_id}/report", report_download),
-        Route("/rules", rules),
     ]
-
