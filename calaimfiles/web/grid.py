@@ -73,3 +73,13 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def quoted(value: Any) -> str:
+    """A value before or after a fix, as `calaimfiles fix` shows it: text quoted (a stray space shows), a date
+    written as a date cell."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return f"{value:%m/%d/%Y} (date cell)"
+    return cell_text(value)

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 from calaimfiles.config import Config
 from calaimfiles.layouts import all_layouts, plan_names
 from calaimfiles.validate import today_in_california
-from calaimfiles.web.grid import cell_text
+from calaimfiles.web.grid import quoted
 from calaimfiles.web.security import Keys
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Page:
         environment = jinja2.Environment(
             loader=jinja2.PackageLoader("calaimfiles.web", "templates"), autoescape=True,
             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-        environment.filters["cell"] = cell_text
+        environment.filters["quoted"] = quoted
         self.templates = Jinja2Templates(env=environment)
         from calaimfiles.web.glance import PeriodCache  # it reads the upload log, which needs the page
 
