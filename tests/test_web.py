@@ -6,6 +6,7 @@ One server, one browser and one sshd for the module; each test gets a fresh brow
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -142,7 +143,8 @@ def page(context: BrowserContext, served: Served) -> Page:
 def check_files(page: Page, *paths: Path) -> None:
     page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/")
     page.set_input_files("#files", [str(p) for p in paths])
-    page.get_by_role("button", name="Check", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check", exact=True).click()
 
 
 # --- check and fix ---------------------------------------------------------------------------------------------
@@ -155,6 +157,47 @@ def test_the_token_is_traded_for_a_cookie_and_leaves_the_address(page: Page, ser
     assert response.headers["cache-control"] == "no-store"
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_the_start_page_lists_the_coming_deadlines(page: Page) -> None:
+    today = page.locator("#calendar tbody tr").filter(has_text="RTF and OTF for period 10/2026 due").first
+    expect(today).to_contain_text("Thu 11/05/2026")
+    expect(today).to_contain_text("today")
+    expect(page.locator("#calendar tbody tr").filter(has_text="last day the plan accepts them").first).to_contain_text(
+        "Tue 11/10/2026")
+
+
+def test_a_workbook_dropped_on_the_page_is_checked(page: Page) -> None:
+    data = base64.b64encode((EXAMPLES / "rtf_mistakes.xlsx").read_bytes()).decode()
+    transfer = page.evaluate_handle("""(data) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "rtf_mistakes.xlsx"));
+        return transfer;
+    }""", data)
+    page.dispatch_event("[data-dropzone]", "drop", {"dataTransfer": transfer})
+    expect(page.locator("[data-dropzone] p[aria-live]")).to_have_text("Chosen: rtf_mistakes.xlsx")
+    with page.expect_navigation():
+        page.keyboard.press("Tab")  # the keyboard alone: from the file field to the Check button
+        page.locator("#files").focus()
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Check", exact=True)).to_be_focused()
+        page.keyboard.press("Enter")
+    expect(page.locator(".summary")).to_contain_text("15 errors, 8 warnings (9 fixable)")
+
+
+def test_the_plan_profile_is_chosen_from_a_list(page: Page) -> None:
+    page.get_by_label("Plan profile").select_option("large-plan")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Use").click()
+    expect(page.get_by_label("Plan profile")).to_have_value("large-plan")
+    check_files(page, EXAMPLES / "rtf_clean.xlsx")  # the large plan's RTF has other columns
+    expect(page.locator(".summary")).not_to_contain_text("no problems found")
+    page.goto(page.url.split("/files", 1)[0] + "/")
+    page.get_by_label("Plan profile").select_option("")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Use").click()
+    expect(page.get_by_label("Plan profile")).to_have_value("")
 
 
 def test_check_shows_findings_by_row_and_flags_cells(page: Page) -> None:
@@ -183,9 +226,7 @@ def test_check_shows_findings_by_row_and_flags_cells(page: Page) -> None:
 
 def test_filters_by_severity_rule_and_column(page: Page) -> None:
     check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
-    rows = page.locator("#findings-0-0 tbody tr")
-    total = rows.count()
-    assert total == 23
+    expect(page.locator("#findings-0-0 tbody tr")).to_have_count(23)
     page.get_by_label("Severity").select_option("warning")
     expect(page.locator("#findings-0-0 tbody tr:visible")).to_have_count(8)
     page.get_by_label("Severity").select_option("")
@@ -283,6 +324,22 @@ def test_build_an_rtf_from_the_mif(page: Page, served: Served, tmp_path: Path) -
     assert data_rows(tmp_path / "drafted.xlsx", "RTF") == data_rows(cli, "RTF")
 
 
+def test_build_a_csprtf_from_the_csasf_and_an_otf_from_the_mif(page: Page, served: Served, tmp_path: Path) -> None:
+    page.goto(served.origin + "/build")
+    page.get_by_label("The plan's latest CSASF").set_input_files(str(EXAMPLES / "csasf_clean.xlsx"))
+    page.get_by_role("button", name="Draft the CSPRTF").click()
+    expect(page.locator("h1")).to_have_text("csprtf_2026-10.xlsx is ready to finish in Excel")
+    expect(page.locator("main")).to_contain_text("CSPRTF, 10 rows (1 resolved authorization left out)")
+    status = page.locator("#left tbody tr").filter(has_text="REQUIRED").filter(has_text="Member CS Status")
+    expect(status).to_contain_text("rows 2-11")
+    page.goto(served.origin + "/build")
+    page.get_by_label("The MIF or RTF of the month the outreach belongs to").set_input_files(
+        str(EXAMPLES / "mif_clean.xlsx"))
+    page.get_by_role("button", name="Make the OTF").click()
+    expect(page.locator("h1")).to_have_text("otf_2026-10.xlsx is ready to finish in Excel")
+    expect(page.locator("#left")).to_contain_text("FILE-NO-ROWS")
+
+
 def test_download_a_template(page: Page, served: Served, tmp_path: Path) -> None:
     page.goto(served.origin + "/build")
     with page.expect_download() as info:
@@ -316,6 +373,12 @@ def test_send_shows_the_dry_run_then_uploads_after_confirmation(page: Page, serv
     expect(preview).to_contain_text("would create the file on the server")
     assert not (sshd.root / "inbound" / "rtf_clean.xlsx").exists()  # a preview sends nothing
     page.get_by_role("button", name="Send now").click()  # without the confirmation ticked: the browser stops it
+    assert page.locator("#send-confirm").evaluate("box => box.validity.valueMissing")
+    form = {field: page.locator(f"#confirm-form [name='{field}']").get_attribute("value") or ""
+            for field in ("csrf", "action", "profile", "period", "replace")}
+    unconfirmed = page.request.post(page.url, multipart=form)  # and the server asks for it too
+    assert unconfirmed.status == 400
+    assert "Tick the confirmation" in unconfirmed.text()
     assert not (sshd.root / "inbound" / "rtf_clean.xlsx").exists()
     page.get_by_label(re.compile("I have checked rtf_clean.xlsx")).check()
     page.get_by_role("button", name="Send now").click()
@@ -484,6 +547,15 @@ def test_files_are_removed_after_the_idle_time(browser: Browser, office: Path) -
     finally:
         context.close()
         stop_server(quick)
+
+
+def test_a_closed_terminal_stops_the_server_and_removes_its_folder(office: Path) -> None:
+    server = start_server(office)
+    assert server.folder.is_dir()
+    code, log = stop_server(server, signal.SIGHUP)
+    assert code == 0
+    assert log == ["calaimfiles serve: stopped; the files added on the page were removed"]
+    assert not server.folder.exists()
 
 
 def test_remote_host_needs_allow_remote() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
+import signal
 import socket
 import tempfile
 import threading
@@ -81,6 +82,8 @@ def serve_command(
                err=True)
     if not no_browser:
         threading.Thread(target=_open_when_started, args=(server, address), daemon=True).start()
+    if hasattr(signal, "SIGHUP"):  # the terminal closed: stop as on Ctrl-C, so that the folder goes too
+        signal.signal(signal.SIGHUP, lambda signum, frame: setattr(server, "should_exit", True))
     try:
         server.run(sockets=[listener])
     except KeyboardInterrupt:

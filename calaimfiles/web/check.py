@@ -29,6 +29,7 @@ from calaimfiles.web.common import LOG, download, read_form, reason, render, req
 from calaimfiles.web.page import page_of
 from calaimfiles.web.workspace import StoredFile
 
+MAX_FINDINGS_SHOWN = 2000  # a page stays quick to draw; the reports to download hold every finding
 # -- check ----------------------------------------------------------------------------------------------------
 
 async def check(request: Request) -> Response:
@@ -39,14 +40,14 @@ async def check(request: Request) -> Response:
     if not uploads:
         return render(request, "message.html", 400, title="Check files",
                       message="Choose one or more workbooks (.xlsx, .xlsm, .xls or .csv) first.")
-    folder = page.workspace.new_folder()
-    stored = [page.workspace.store(folder, item.filename or "upload", item.file) for item in uploads]
-    for item in uploads:
-        await item.close()
     try:
         validation = request_for(page)
     except ProfileError as error:
         return render(request, "message.html", 400, title="Plan profile", message=str(error))
+    folder = page.workspace.new_folder()
+    stored = [page.workspace.store(folder, item.filename or "upload", item.file) for item in uploads]
+    for item in uploads:
+        await item.close()
     await run_in_threadpool(_check_stored, stored, validation)
     return RedirectResponse(f"/files?ids={','.join(f.id for f in stored)}", status_code=303)
 
@@ -107,7 +108,7 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
         prefix = f"{index}-{number}"
         findings = []
         previous_row: object = object()
-        for position, finding in enumerate(result.findings):
+        for position, finding in enumerate(result.findings[:MAX_FINDINGS_SHOWN]):
             findings.append(_FindingView(f"f{prefix}-{position}", finding, finding.row != previous_row))
             previous_row = finding.row
         sheet_grid = None
@@ -118,6 +119,7 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
                 LOG.error("calaimfiles serve: a grid could not be drawn (%s)", type(error).__name__)
         sheets.append({
             "result": result, "prefix": prefix, "findings": findings, "grid": sheet_grid,
+            "hidden": max(0, len(result.findings) - MAX_FINDINGS_SHOWN),
             "errors": result.count(Severity.ERROR), "warnings": result.count(Severity.WARNING),
             "fixable": sum(1 for f in result.findings if f.fixable),
             "codes": sorted({f.code for f in result.findings}),
@@ -136,13 +138,13 @@ async def show_files(request: Request) -> Response:
         raise HTTPException(404, "These files are no longer on the page (the server was restarted or left idle): "
                                  "add them again.")
     views = await run_in_threadpool(lambda: [file_view(f, i, with_grid=True) for i, f in enumerate(files)])
-    return render(request, "files.html", views=views, others=page.workspace.files())
+    return render(request, "files.html", views=views)
 
 
 async def show_file(request: Request) -> Response:
     stored = stored_or_404(request)
     view = await run_in_threadpool(file_view, stored, 0, True)
-    return render(request, "files.html", views=[view], others=page_of(request).workspace.files())
+    return render(request, "files.html", views=[view])
 
 
 # -- fix and reports ------------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def month_at_a_glance(page: Page, log: list[LogEntry], cache: PeriodCache) -> li
             targets.append((name, f"!{error}"))
     if not targets:
         targets = [("this computer (no sFTP profile)", page.plan)]
-    checked = [(f, cache.of(f.path)) for f in page.workspace.files() if f.checked and not f.error]
+    checked = [(f, cache.of(f.path, f.sha256)) for f in page.workspace.files() if f.checked and not f.error]
     rows = []
     for name, plan_name in targets:
         if plan_name is not None and plan_name.startswith("!"):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from calaimfiles.transport.log import sha256_of
 from calaimfiles.validate import SheetResult
 
 _UNSAFE_CHARACTERS = re.compile(r"[^\w .()+-]")
@@ -41,6 +42,7 @@ class StoredFile:
     error: str | None = None
     partners: list[str] = field(default_factory=list)
     checked: bool = False
+    sha256: str = ""
 
     @property
     def layouts(self) -> list[str]:
@@ -88,7 +90,8 @@ class Workspace:
         return self.register(target, "uploaded")
 
     def register(self, path: Path, origin: str) -> StoredFile:
-        stored = StoredFile(new_id(), path.name, path, path.stat().st_size, dt.datetime.now().astimezone(), origin)
+        stored = StoredFile(new_id(), path.name, path, path.stat().st_size, dt.datetime.now().astimezone(), origin,
+                            sha256=sha256_of(path))
         with self._lock:
             self._files[stored.id] = stored
         return stored
