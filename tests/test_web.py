@@ -416,9 +416,49 @@ def test_fetch_the_plans_new_files(page: Page, served: Served, sshd: SshServer, 
     expect(page.locator("main")).to_contain_text("Nothing new")
 
 
+def test_a_login_the_server_refuses_is_said_in_one_sentence(page: Page) -> None:
+    check_files(page, EXAMPLES / "rtf_clean.xlsx")
+    page.get_by_role("link", name="Send to the plan…").click()
+    page.get_by_label("Plan's server").select_option("stranger")
+    page.get_by_role("button", name="Show what would happen").click()
+    expect(page.locator("#problem")).to_contain_text("refused the login")
+
+
+def test_the_servers_key_is_checked_and_trusted_on_the_page(browser: Browser, sshd: SshServer,
+                                                            tmp_path: Path) -> None:
+    """A profile whose known_hosts does not know the server yet: refused, then trusted on the page."""
+    write_config(tmp_path, sshd, known_hosts="new_known_hosts")
+    expected = subprocess.run(["ssh-keygen", "-lf", f"{sshd.host_key}.pub"], capture_output=True, text=True,
+                              check=True).stdout.split()[1]
+    server = start_server(tmp_path)
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    try:
+        opened = context.new_page()
+        opened.goto(server.url)
+        opened.get_by_role("link", name="Send and fetch").click()
+        opened.get_by_label("Plan's server").select_option("plan")
+        opened.get_by_role("button", name="Fetch new files").click()
+        expect(opened.locator("#problem")).to_contain_text("is not in")
+        opened.get_by_role("link", name="Check the server's key on the page").click()
+        expect(opened.locator("#offered")).to_contain_text(expected)
+        opened.get_by_label(re.compile("The plan gave me the fingerprint")).check()
+        opened.get_by_role("button", name="Trust this key").click()
+        expect(opened.locator("#recorded")).to_contain_text("Recorded")
+        assert f"[127.0.0.1]:{sshd.port} ssh-ed25519" in (tmp_path / "new_known_hosts").read_text()
+        opened.goto(server.origin + "/log")
+        opened.get_by_role("button", name="Fetch new files").click()
+        expect(opened.locator("h1")).to_have_text("New files from plan")
+    finally:
+        context.close()
+        stop_server(server)
+
+
 def test_every_control_is_labelled_and_the_page_starts_with_a_skip_link(page: Page, served: Served) -> None:
     check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
-    for path in ("/", "/build", "/compare", "/log", page.url.split(served.origin, 1)[1]):
+    results = page.url.split(served.origin, 1)[1]
+    file_id = page.locator("a", has_text="Send to the plan…").get_attribute("href")
+    for path in ("/", "/build", "/compare", "/log", "/trust?profile=plan", results, str(file_id)):
         page.goto(served.origin + path)
         unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
             'input:not([type=hidden]), select, textarea')).filter((c) => !c.labels.length

@@ -13,12 +13,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from calaimfiles.commands.common import failure_reason
+from calaimfiles.config import ConfigError
 from calaimfiles.findings import Severity
 from calaimfiles.layouts import ProfileError
 from calaimfiles.validate import InputError, ValidationRequest
 from calaimfiles.web.page import Page, page_of
 from calaimfiles.web.security import BAD_FORM, CSRF_FIELD, refusal
 from calaimfiles.web.workspace import StoredFile
+from calaimfiles.writing.output import OutputError
 
 LOG = logging.getLogger("calaimfiles.serve")
 MAX_FILES_AT_ONCE = 50
@@ -57,10 +59,16 @@ def request_for(page: Page) -> ValidationRequest:
 
 
 def reason(error: Exception) -> str:
-    """One sentence for a failure, as the CLI prints it (the file at fault named when it is a partner)."""
+    """One sentence for a failure, as the CLI prints it: the file at fault named when it is a partner, the
+    sFTP and configuration sentences as the transfer commands print them. Anything else is named by its type
+    (its text may quote a cell), in the log too."""
+    from calaimfiles.transport.session import TransportError
+
+    if isinstance(error, TransportError | ConfigError):
+        return str(error)
     where = f"{error.path.name}: " if isinstance(error, InputError) and error.path else ""
-    if not isinstance(error, InputError | ProfileError | OSError):
-        LOG.error("calaimfiles serve: a check failed (%s)", type(error).__name__)
+    if not isinstance(error, InputError | OutputError | ProfileError | OSError):
+        LOG.error("calaimfiles serve: a request failed (%s)", type(error).__name__)
     return where + failure_reason(error)
 
 

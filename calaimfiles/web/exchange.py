@@ -80,6 +80,12 @@ def _plan_of(page: Page, profile_name: str) -> str:
         return "?"
 
 
+def _key_problem(error: Exception) -> bool:
+    from calaimfiles.transport.session import HostKeyError
+
+    return isinstance(error, HostKeyError)
+
+
 def _secrets(form: FormData) -> Any:
     from calaimfiles.transport.session import Secrets
 
@@ -115,7 +121,7 @@ async def send(request: Request) -> Response:
         outcome = await run_in_threadpool(_upload, page, profile, stored, chosen, _secrets(form), not sending)
     except Exception as error:
         return render(request, "send.html", 400, file=stored, outcome=None, chosen=chosen, sent=False,
-                      problem=reason(error))
+                      problem=reason(error), key_problem=_key_problem(error))
     return render(request, "send.html", file=stored, outcome=outcome, chosen=chosen, profile=profile,
                   sent=sending)
 
@@ -142,7 +148,8 @@ async def fetch(request: Request) -> Response:
         profile = load_profile(page.config, name)
         fetched = await run_in_threadpool(_fetch, page, profile, _secrets(form))
     except Exception as error:
-        return render(request, "message.html", 400, title="Fetch new files", message=reason(error))
+        return render(request, "message.html", 400, title="Fetch new files", message=reason(error),
+                      trust_profile=name if _key_problem(error) else None)
     return render(request, "fetched.html", profile=profile,
                   fetched=[(name, file_view(stored) if stored else None, note) for name, stored, note in fetched])
 
@@ -180,9 +187,57 @@ def _check_arrival(stored: StoredFile, validation: ValidationRequest) -> None:
         stored.error = reason(error)
 
 
+async def trust_page(request: Request) -> Response:
+    """The key the plan's server shows, to compare with the fingerprint the plan gave (`sftp trust`)."""
+    page = page_of(request)
+    try:
+        profile = load_profile(page.config, request.query_params.get("profile", ""))
+        key, known = await run_in_threadpool(_keys, profile)
+    except Exception as error:
+        return render(request, "message.html", 400, title="The server's key", message=reason(error))
+    from calaimfiles.transport.hostkeys import describe, fingerprint
+
+    return render(request, "trust.html", profile=profile, offered=describe(key), fingerprint=fingerprint(key),
+                  trusted=any(k.asbytes() == key.asbytes() for k in known), known=[describe(k) for k in known],
+                  recorded=False)
+
+
+async def trust(request: Request) -> Response:
+    """Record the key, if the server still shows the one the user confirmed."""
+    from calaimfiles.transport.hostkeys import describe, fingerprint, record
+
+    form = await read_form(request)
+    page = page_of(request)
+    if form.get("confirm") != "yes":
+        return render(request, "message.html", 400, title="The server's key",
+                      message="Tick the confirmation to trust the key; nothing was recorded.")
+    try:
+        profile = load_profile(page.config, str(form.get("profile") or ""))
+        key, known = await run_in_threadpool(_keys, profile)
+        if fingerprint(key) != form.get("fingerprint"):
+            raise ValueError(f"{profile.address} now shows {fingerprint(key)}, not the key you confirmed: "
+                             "nothing was recorded")
+        await run_in_threadpool(record, profile.known_hosts, profile.address, key)
+    except ValueError as error:
+        return render(request, "message.html", 400, title="The server's key", message=str(error))
+    except Exception as error:
+        return render(request, "message.html", 400, title="The server's key", message=reason(error))
+    return render(request, "trust.html", profile=profile, offered=describe(key), fingerprint=fingerprint(key),
+                  trusted=True, known=[describe(k) for k in known], recorded=True)
+
+
+def _keys(profile: SftpProfile) -> tuple[Any, list[Any]]:
+    from calaimfiles.transport.hostkeys import known_keys
+    from calaimfiles.transport.session import offered_key
+
+    return offered_key(profile), known_keys(profile.known_hosts, profile.address)
+
+
 def routes() -> Sequence[BaseRoute]:
     return [
         Route("/log", exchange_page),
+        Route("/trust", trust_page),
+        Route("/trust", trust, methods=["POST"]),
         Route("/fetch", fetch, methods=["POST"]),
         Route("/files/{file_id}/send", send_page),
         Route("/files/{file_id}/send", send, methods=["POST"]),
