@@ -30,6 +30,8 @@ from calaimfiles.web.page import page_of
 from calaimfiles.web.workspace import StoredFile
 
 MAX_FINDINGS_SHOWN = 2000  # a page stays quick to draw; the reports to download hold every finding
+
+
 # -- check ----------------------------------------------------------------------------------------------------
 
 async def check(request: Request) -> Response:
@@ -114,7 +116,8 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
         sheet_grid = None
         if with_grid:
             try:
-                sheet_grid = grid.sheet_grid(stored.path, result.sheet, [(f.anchor, f.finding) for f in findings])
+                sheet_grid = grid.sheet_grid(stored.path, result.sheet, [(f.anchor, f.finding) for f in findings],
+                                             stored.heads)
             except Exception as error:
                 LOG.error("calaimfiles serve: a grid could not be drawn (%s)", type(error).__name__)
         sheets.append({

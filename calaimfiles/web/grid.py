@@ -34,11 +34,20 @@ class Grid:
     more_rows: int  # rows of the sheet not drawn
 
 
-def sheet_grid(path: Path, sheet: str, findings: Sequence[tuple[str, Finding]]) -> Grid:
-    """The sheet's first rows with each finding (given with its anchor on the page) on its cell."""
-    book = Workbook(path)
-    loaded = book.sheet(sheet)
-    rows = loaded.head(MAX_GRID_ROWS + 1)
+Head = tuple[list[list[Any]], dict[tuple[int, int], str]]  # a sheet's first rows and its error cells
+
+
+def sheet_grid(path: Path, sheet: str, findings: Sequence[tuple[str, Finding]],
+               read: dict[str, Head] | None = None) -> Grid:
+    """The sheet's first rows with each finding (given with its anchor on the page) on its cell. `read` keeps the
+    rows read, by sheet, for the next drawing (the stored file holds it, so it goes when the file goes)."""
+    head = read.get(sheet) if read is not None else None
+    if head is None:
+        loaded = Workbook(path).sheet(sheet)
+        head = loaded.head(MAX_GRID_ROWS + 1), dict(loaded.error_cells)
+        if read is not None:
+            read[sheet] = head
+    rows, errors = head
     more = len(rows) > MAX_GRID_ROWS
     rows = rows[:MAX_GRID_ROWS]
     width = max(map(len, rows), default=0)
@@ -51,7 +60,7 @@ def sheet_grid(path: Path, sheet: str, findings: Sequence[tuple[str, Finding]]) 
         cells = []
         for column in range(width):
             ref = f"{column_letter(column)}{index + 1}"
-            error = loaded.error_cells.get((index, column))
+            error = errors.get((index, column))
             cell = Cell(ref, error or cell_text(values[column] if column < len(values) else None))
             for anchor, finding in by_cell.get(ref, []):
                 cell.severity = max(cell.severity or finding.severity, finding.severity)

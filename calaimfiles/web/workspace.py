@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from calaimfiles.transport.log import sha256_of
 from calaimfiles.validate import SheetResult
@@ -43,6 +43,7 @@ class StoredFile:
     partners: list[str] = field(default_factory=list)
     checked: bool = False
     sha256: str = ""
+    heads: dict[str, Any] = field(default_factory=dict)  # the first rows of its sheets, once drawn (grid.Head)
 
     @property
     def layouts(self) -> list[str]:
