@@ -484,15 +484,29 @@ def hostile_workbook(folder: Path) -> Path:
     return target
 
 
-def test_a_hostile_workbook_is_refused_with_the_cli_sentence(page: Page, tmp_path: Path) -> None:
-    hostile = hostile_workbook(tmp_path)
-    cli = subprocess.run([sys.executable, "-m", "calaimfiles", "validate", str(hostile)], capture_output=True,
-                         text=True)
-    assert cli.returncode == 2
-    sentence = cli.stderr.strip().split(": ", 2)[-1]
-    assert "DOCTYPE" in sentence
-    check_files(page, hostile)
-    expect(page.locator(".summary")).to_contain_text(f"not checked: {sentence}")
+def zip_bomb(folder: Path) -> Path:
+    """A copy of a clean RTF with one more part: 16 MiB of zeros that pack to a few KiB."""
+    target = folder / "bomb.xlsx"
+    shutil.copy(EXAMPLES / "rtf_clean.xlsx", target)
+    with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("xl/media/padding.bin", bytes(16 << 20))
+    return target
+
+
+def test_hostile_workbooks_are_refused_with_the_cli_sentence(page: Page, tmp_path: Path) -> None:
+    hostile = [hostile_workbook(tmp_path), zip_bomb(tmp_path)]
+    sentences = []
+    for path in hostile:
+        cli = subprocess.run([sys.executable, "-m", "calaimfiles", "validate", str(path)], capture_output=True,
+                             text=True)
+        assert cli.returncode == 2
+        sentences.append(cli.stderr.strip().split(": ", 2)[-1])
+    assert "DOCTYPE" in sentences[0]
+    assert "zip bomb" in sentences[1]
+    check_files(page, *hostile)
+    for path, sentence in zip(hostile, sentences, strict=True):
+        expect(page.locator(f"section.file[data-file='{path.name}'] .summary")).to_contain_text(
+            f"not checked: {sentence}")
 
 
 def test_an_oversized_upload_is_refused_with_one_sentence(page: Page, tmp_path: Path, served: Served) -> None:

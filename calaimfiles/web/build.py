@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from calaimfiles.building import build_csprtf, build_rtf, group_findings, most_common, period_tag, row_ranges
+from calaimfiles.building import Draft, build_csprtf, build_rtf, group_findings, most_common, period_tag, row_ranges
 from calaimfiles.layouts import LAYOUT_NAMES, load_layout
 from calaimfiles.validate import InputError, ValidationRequest, read_tables, validate_file
 from calaimfiles.web.common import download, plural, read_form, reason, render
@@ -53,10 +53,13 @@ def _records(path: Path, day: dt.date, plan: str | None, *layouts: str) -> list[
     return [record for table in wanted for record in table.records()]
 
 
-def _describe(carried: int, new: int, left_out: int, left_out_word: str, previous: StoredFile | None) -> str:
-    parts = [f"{carried} carried forward from {previous.name}, {new} new" if previous else ""]
-    if left_out:
-        parts.append(f"{plural(left_out, left_out_word)} left out")
+def _describe(draft: Draft, left_out_word: str, previous: StoredFile | None) -> str:
+    """What the draft was made of, so the provider can tell a carried-forward file from a fresh one."""
+    parts = [f"{draft.carried} carried forward from {previous.name}, {draft.new} new" if previous else ""]
+    if draft.left_out:
+        parts.append(f"{plural(draft.left_out, left_out_word)} left out")
+    if previous and draft.dropped:
+        parts.append(f"{plural(draft.dropped, 'row')} of {previous.name} no longer on the plan's file")
     return "; ".join(p for p in parts if p)
 
 
@@ -90,7 +93,7 @@ def _draft(kind: str, page: Page, source: StoredFile, previous: StoredFile | Non
                           _records(previous.path, day, plan, "RTF") if previous else [],
                           production_date=day, provider_phone=phone, plan=plan)
         rows, period, layout_name = draft.rows, draft.reporting_period, "RTF"
-        note = _describe(draft.carried, draft.new, draft.left_out, "termed member", previous)
+        note = _describe(draft, "termed member", previous)
     elif kind == "csprtf":
         month = str(form.get("period") or "").strip()
         chosen = dt.date.fromisoformat(f"{month}-01") if month else None
@@ -98,7 +101,7 @@ def _draft(kind: str, page: Page, source: StoredFile, previous: StoredFile | Non
                              _records(previous.path, day, plan, "CSPRTF") if previous else [],
                              production_date=day, reporting_period=chosen, plan=plan)
         rows, period, layout_name = draft.rows, draft.reporting_period, "CSPRTF"
-        note = _describe(draft.carried, draft.new, draft.left_out, "resolved authorization", previous)
+        note = _describe(draft, "resolved authorization", previous)
     else:
         found = most_common(_records(source.path, day, plan, "MIF", "RTF"), "reporting_period")
         rows, period, layout_name = [], found if isinstance(found, dt.date) else None, "OTF"
