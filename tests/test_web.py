@@ -51,14 +51,17 @@ class Served:
         return self.url.split("/?", 1)[0]
 
 
-def start_server(cwd: Path, *extra: str) -> Served:
-    """`calaimfiles serve` as a user starts it; its log (stderr) goes to a file, read when the test wants it."""
+def start_server(cwd: Path, *extra: str, browser: str | None = None) -> Served:
+    """`calaimfiles serve` as a user starts it; its log (stderr) goes to a file, read when the test wants it.
+    `browser` is the command Python's webbrowser runs to open the page (`$BROWSER`); None: --no-browser."""
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     environment.pop("CALAIMFILES_SFTP_PASSWORD", None)
+    if browser is not None:
+        environment["BROWSER"] = browser
     log = cwd / f"serve-{time.monotonic_ns()}.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "calaimfiles", "serve", "--no-browser", "--as-of", AS_OF,
+            [sys.executable, "-m", "calaimfiles", "serve", *([] if browser else ["--no-browser"]), "--as-of", AS_OF,
              "--max-upload-mb", str(LIMIT_MB), *extra],
             cwd=cwd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=environment)
     assert process.stdout is not None
@@ -242,17 +245,19 @@ def test_fix_downloads_the_fixed_workbook_and_shows_each_change(page: Page, tmp_
     source = EXAMPLES / "rtf_mistakes.xlsx"
     before = source.read_bytes()
     check_files(page, source)
-    page.get_by_role("button", name=re.compile(r"Apply the 9 safe fixes")).click()
+    with page.expect_download() as info:  # one button: the fixes applied, the fixed workbook downloaded
+        page.get_by_role("button", name="Apply the 9 safe fixes and download rtf_mistakes.fixed.xlsx").click()
     expect(page.locator("h1")).to_have_text("Fixes applied to a copy of rtf_mistakes.xlsx")
     changes = page.locator("#changes tbody tr")
     expect(changes.filter(has_text="C4")).to_contain_text("'90000002b'")
     expect(changes.filter(has_text="C4")).to_contain_text("'90000002B'")
     assert changes.filter(has_text="D8").locator("td").nth(2).text_content() == "'Demoperson '"  # the stray space
-    with page.expect_download() as info:
-        page.get_by_role("link", name="Download rtf_mistakes.fixed.xlsx").click()
     assert info.value.suggested_filename == "rtf_mistakes.fixed.xlsx"
     saved = tmp_path / "fixed.xlsx"
     info.value.save_as(saved)
+    with page.expect_download() as again:
+        page.get_by_role("link", name="Download rtf_mistakes.fixed.xlsx again").click()
+    assert Path(again.value.path()).read_bytes() == saved.read_bytes()
     sheet = openpyxl.load_workbook(saved)["RTF"]
     assert sheet["C4"].value == "90000002B"
     assert sheet["R9"].value == "Low"
@@ -601,6 +606,21 @@ def test_files_are_removed_after_the_idle_time(browser: Browser, office: Path) -
     finally:
         context.close()
         stop_server(quick)
+
+
+def test_the_browser_is_opened_at_the_address_with_its_token(tmp_path: Path, office: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"
+    fake.write_text(f'#!/bin/sh\necho "$1" > "{opened}"\n')
+    fake.chmod(0o755)
+    server = start_server(office, browser=f"{fake} %s")
+    try:
+        deadline = time.monotonic() + 10
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text().strip() == server.url
+    finally:
+        stop_server(server)
 
 
 def test_a_closed_terminal_stops_the_server_and_removes_its_folder(office: Path) -> None:

@@ -130,7 +130,7 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
         })
     run = Run(results=stored.results)
     return {"file": stored, "sheets": sheets, "errors": run.errors, "warnings": run.warnings,
-            "fixable": run.fixable, "index": index}
+            "fixable": run.fixable, "index": index, "fixed_name": fixed_name(stored)}
 
 
 async def show_files(request: Request) -> Response:

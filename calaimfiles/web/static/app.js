@@ -64,7 +64,14 @@ function focusTarget() {
   target.scrollIntoView({ block: "center", inline: "center" });
 }
 
+function downloadOnce(link) {
+  // The Fix button's page: the fixed workbook downloads at once, as the button promised; the link stays to
+  // download it again.
+  link.click();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("a[data-download-now]").forEach(downloadOnce);
   document.querySelectorAll("[data-dropzone]").forEach(setUpDropZone);
   document.querySelectorAll("form[data-filters]").forEach(setUpFilters);
   window.addEventListener("hashchange", focusTarget);
