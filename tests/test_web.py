@@ -224,7 +224,9 @@ def test_check_shows_findings_by_row_and_flags_cells(page: Page) -> None:
     expect(warning).to_have_class(re.compile(r"flag-warning"))
     expect(warning).to_contain_text("⚠")
     # The code links to its explanation.
-    expect(row.get_by_role("link", name="RTF-R4")).to_have_attribute("href", "/rules#RTF-R4")
+    row.get_by_role("link", name="RTF-R4").click()
+    expect(page).to_have_url(re.compile(r"/rules#RTF-R4$"))
+    expect(page.locator("[id='RTF-R4']")).to_contain_text("Member Acuity Level")
 
 
 def test_filters_by_severity_rule_and_column(page: Page) -> None:
@@ -376,6 +378,8 @@ def test_send_shows_the_dry_run_then_uploads_after_confirmation(page: Page, serv
     preview = page.locator("#preview")
     expect(preview).to_contain_text(f"[127.0.0.1]:{sshd.port}:{sshd.root / 'inbound' / 'rtf_clean.xlsx'}")
     expect(preview).to_contain_text("would create the file on the server")
+    expect(preview).to_contain_text("RTF for 10/2026: due 11/05/2026, accepted until 11/10/2026")
+    expect(preview).to_contain_text("no problems found")
     assert not (sshd.root / "inbound" / "rtf_clean.xlsx").exists()  # a preview sends nothing
     page.get_by_role("button", name="Send now").click()  # without the confirmation ticked: the browser stops it
     assert page.locator("#send-confirm").evaluate("box => box.validity.valueMissing")
@@ -620,6 +624,20 @@ def test_the_browser_is_opened_at_the_address_with_its_token(tmp_path: Path, off
             time.sleep(0.05)
         assert opened.read_text().strip() == server.url
     finally:
+        stop_server(server)
+
+
+def test_a_return_file_not_sent_after_its_last_day_is_late(browser: Browser, tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--as-of", "2026-11-12")  # no configuration file: no sFTP profile
+    context = browser.new_context()
+    try:
+        opened = context.new_page()
+        opened.goto(server.url)
+        line = opened.locator("#glance tbody tr").filter(has_text="RTF and OTF for 10/2026")
+        expect(line).to_contain_text("this computer (no sFTP profile)")
+        expect(line).to_contain_text("✖ late: RTF and OTF not sent by 11/10/2026")
+    finally:
+        context.close()
         stop_server(server)
 
 

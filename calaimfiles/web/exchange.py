@@ -122,8 +122,29 @@ async def send(request: Request) -> Response:
     except Exception as error:
         return render(request, "send.html", 400, file=stored, outcome=None, chosen=chosen, sent=False,
                       problem=reason(error), key_problem=_key_problem(error))
+    windows = await run_in_threadpool(_windows, page, stored, profile, chosen["period"])
     return render(request, "send.html", file=stored, outcome=outcome, chosen=chosen, profile=profile,
-                  sent=sending)
+                  sent=sending, windows=windows, view=file_view(stored))
+
+
+def _windows(page: Page, stored: StoredFile, profile: SftpProfile, month: str) -> list[str]:
+    """The submission window of each return layout in the file, for its reporting period (an OTF's as given)."""
+    from calaimfiles.layouts import load_layout
+    from calaimfiles.rules.windows import submission_window
+
+    plan = page.resolve_plan(profile.plan)
+    periods = page.periods.of(stored.path, stored.sha256, plan) or {}
+    given = dt.date.fromisoformat(f"{month}-01") if month else None
+    found = []
+    for layout_name, period in periods.items():
+        window = load_layout(layout_name, plan).window
+        period = period or given
+        if window is None or period is None:
+            continue
+        own = submission_window(period, window)
+        found.append(f"{layout_name} for {own.period:%m/%Y}: due {own.due:%m/%d/%Y}, accepted until "
+                     f"{own.last_day:%m/%d/%Y} (today is {page.today():%m/%d/%Y})")
+    return found
 
 
 def _upload(page: Page, profile: SftpProfile, stored: StoredFile, chosen: dict[str, str], secrets: Any,
