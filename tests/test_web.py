@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -648,6 +649,18 @@ def test_a_closed_terminal_stops_the_server_and_removes_its_folder(office: Path)
     assert code == 0
     assert log == ["calaimfiles serve: stopped; the files added on the page were removed"]
     assert not server.folder.exists()
+
+
+def test_a_port_in_use_is_refused_in_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "calaimfiles", "serve", "--no-browser", "--port", str(port)],
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"calaimfiles: cannot listen on 127.0.0.1:{port} (Address already in use); leave --port out to use a free one"]
 
 
 def test_remote_host_needs_allow_remote() -> None:

@@ -32,7 +32,8 @@ def serve_command(
         help="The address to listen on. Only this computer can reach 127.0.0.1; another address (0.0.0.0: every "
              "network) needs --allow-remote.")] = LOOPBACK,
     port: Annotated[int, typer.Option(
-        min=0, max=65535, help="The port to listen on (default: a free one, so that several servers can run).")] = 0,
+        min=0, max=65535, show_default="a free one",
+        help="The port to listen on (by default a free one, so that several servers can run at once).")] = 0,
     allow_remote: Annotated[bool, typer.Option(
         "--allow-remote", help="Allow --host to be reachable from other computers (the token is still needed; "
                                "the page is plain HTTP, so use it on a network you trust).")] = False,

@@ -95,6 +95,7 @@ class Workspace:
                             sha256=sha256_of(path))
         with self._lock:
             self._files[stored.id] = stored
+            self.wiped = False
         return stored
 
     def get(self, file_id: str) -> StoredFile | None:
