@@ -464,11 +464,13 @@ def test_the_servers_key_is_checked_and_trusted_on_the_page(browser: Browser, ss
         stop_server(server)
 
 
-def test_every_control_is_labelled_and_the_page_starts_with_a_skip_link(page: Page, served: Served) -> None:
+def test_every_control_is_labelled_and_nothing_is_loaded_from_elsewhere(page: Page, served: Served) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
     results = page.url.split(served.origin, 1)[1]
     file_id = page.locator("a", has_text="Send to the plan…").get_attribute("href")
-    for path in ("/", "/build", "/compare", "/log", "/trust?profile=plan", results, str(file_id)):
+    for path in ("/", "/build", "/compare", "/log", "/rules", "/trust?profile=plan", results, str(file_id)):
         page.goto(served.origin + path)
         unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
             'input:not([type=hidden]), select, textarea')).filter((c) => !c.labels.length
@@ -476,6 +478,8 @@ def test_every_control_is_labelled_and_the_page_starts_with_a_skip_link(page: Pa
         assert unlabelled == [], path
         page.keyboard.press("Tab")
         expect(page.locator(":focus")).to_have_text("Skip to the page's content")
+    assert any(url.endswith("/static/app.js") for url in requested)
+    assert all(url.startswith(served.origin + "/") for url in requested), requested
 
 
 # --- refusals --------------------------------------------------------------------------------------------------
