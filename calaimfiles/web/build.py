@@ -38,7 +38,8 @@ def _uploads(form: FormData, workspace: Workspace, *names: str) -> dict[str, Sto
     given = {name: form.get(name) for name in names}
     chosen = {name: item for name, item in given.items() if isinstance(item, UploadFile) and item.filename}
     folder = workspace.new_folder() if chosen else None
-    return {name: workspace.store(folder, item.filename or name, item.file) if folder and item else None
+    return {name: workspace.store(folder, item.filename or name, item.file, "added to build a draft")
+            if folder and item else None
             for name in names for item in [chosen.get(name)]}
 
 
@@ -125,14 +126,14 @@ def _provider_phone(page: Page, given: str) -> str | None:
 
 
 def _write(page: Page, name: str, layout_name: str, rows: list[dict[str, Any]], day: dt.date, plan: str | None,
-           *, instructions: bool = False, note: str = "", origin: str) -> dict[str, Any]:
+           *, note: str = "", origin: str) -> dict[str, Any]:
     """Write the workbook into the page's folder, check it, and list what the provider still has to fill."""
     from calaimfiles.writing.layout_workbook import write_layout_workbook
 
     layout = load_layout(layout_name, plan)
     target = page.workspace.new_folder() / name
     with atomic_output(target) as partial:
-        write_layout_workbook(partial, layout, rows, instructions=instructions)
+        write_layout_workbook(partial, layout, rows)
     stored = page.workspace.register(target, origin)
     results = validate_file(target, ValidationRequest(as_of=day, layout=layout_name, plan=plan))
     stored.results, stored.checked = results, True
@@ -150,13 +151,20 @@ async def template(request: Request) -> Response:
     page = page_of(request)
     name = f"{layout_name.lower()}_template.xlsx"
     try:
-        built = await run_in_threadpool(lambda: _write(page, name, layout_name, [], page.today(),
-                                                       page.resolve_plan(page.plan), instructions=True,
-                                                       origin="blank template"))
+        path = await run_in_threadpool(_template, page, layout_name, name)
     except Exception as error:
         return render(request, "message.html", 400, title="Template", message=reason(error))
-    stored: StoredFile = built["file"]
-    return download(stored.path, name)
+    return download(path, name)
+
+
+def _template(page: Page, layout_name: str, name: str) -> Path:
+    """Written like a draft, not kept on the page's list: a blank form has nothing to check."""
+    from calaimfiles.writing.layout_workbook import write_layout_workbook
+
+    target = page.workspace.new_folder() / name
+    with atomic_output(target) as partial:
+        write_layout_workbook(partial, load_layout(layout_name, page.resolve_plan(page.plan)), [], instructions=True)
+    return target
 
 
 async def stored_download(request: Request) -> Response:

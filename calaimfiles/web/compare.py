@@ -47,7 +47,8 @@ async def compare(request: Request) -> Response:
         return render(request, "message.html", 400, title="Compare months",
                       message="Choose at least two files of the same layout: one per month.")
     folder = page.workspace.new_folder()
-    stored = [page.workspace.store(folder, item.filename or "upload", item.file) for item in uploads]
+    stored = [page.workspace.store(folder, item.filename or "upload", item.file, "added to compare months")
+              for item in uploads]
     try:
         plan = page.resolve_plan(page.plan)
         report = await run_in_threadpool(_compare, stored, plan)

@@ -83,12 +83,12 @@ class Workspace:
         folder.mkdir(mode=0o700)
         return folder
 
-    def store(self, folder: Path, name: str, data: BinaryIO) -> StoredFile:
+    def store(self, folder: Path, name: str, data: BinaryIO, origin: str = "uploaded") -> StoredFile:
         """Copy an upload into `folder` under its own name (`NAME (2).xlsx` when the name is taken there)."""
         target = _free_name(folder, safe_name(name))
         with target.open("xb") as stream:
             shutil.copyfileobj(data, stream, 1 << 20)
-        return self.register(target, "uploaded")
+        return self.register(target, origin)
 
     def register(self, path: Path, origin: str) -> StoredFile:
         stored = StoredFile(new_id(), path.name, path, path.stat().st_size, dt.datetime.now().astimezone(), origin,
