@@ -89,9 +89,8 @@ def test_a_form_without_its_csrf_value_is_refused_and_with_it_accepted(served: S
     assert ask(served, "POST", "/plan", URLENCODED, form(served, plan=""))[0] == 303
 
 
-def test_a_body_larger_than_declared_or_undeclared_is_cut_off(served: Served) -> None:
-    """A client that announces a small body and sends a larger one cannot push past the limit; one that does not
-    say its size is refused before anything is read."""
+def test_a_body_that_does_not_say_its_size_is_refused_before_it_is_read(served: Served) -> None:
+    """The upload limit is checked on the declared size, so a body must declare it (browsers always do)."""
     port = int(served.origin.rsplit(":", 1)[1])
     keys = keys_of(served)
     with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
