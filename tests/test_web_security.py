@@ -1,5 +1,5 @@
 """The guard of `calaimfiles serve` at the HTTP level, where a browser would not go: forged Host and Origin headers,
-a stolen form without its CSRF value, a body that lies about its size, file names that try to leave the folder.
+a stolen form without its CSRF value, a body that does not say its size, file names that try to leave the folder.
 These need no browser: a real server (a subprocess) and raw HTTP.
 """
 
