@@ -123,3 +123,20 @@ def test_a_file_id_that_does_not_exist_is_a_plain_404(served: Served) -> None:
 def test_an_uploaded_name_stays_in_its_folder(given: str, stored: str, tmp_path: Path) -> None:
     assert safe_name(given) == stored
     assert (tmp_path / safe_name(given)).resolve().parent == tmp_path.resolve()
+
+
+def test_allow_remote_still_needs_the_token(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--host", "0.0.0.0", "--allow-remote")
+    try:
+        port = int(server.origin.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/", headers={"Host": f"office-pc.example:{port}"})
+        response = connection.getresponse()
+        assert response.status == 403
+        assert "needs the address that calaimfiles serve printed" in response.read().decode()
+        connection.close()
+        status, text, _ = ask(server, "GET", "/", {"Host": f"office-pc.example:{port}"})
+        assert status == 200  # with the cookie, under whatever name the office network gives the machine
+        assert "Check your CalAIM files" in text
+    finally:
+        stop_server(server)

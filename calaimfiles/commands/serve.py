@@ -79,6 +79,8 @@ def serve_command(
         server_header=False, date_header=False))
     address = f"http://{named}:{bound}/?token={token}"
     typer.echo(f"calaimfiles serve: the page is at {address}")
+    if allow_remote and not _is_loopback(host):
+        typer.echo(f"calaimfiles serve: from other computers: http://{socket.gethostname()}:{bound}/?token={token}")
     typer.echo(f"calaimfiles serve: files added on the page stay in {folder} until it stops; Ctrl-C stops it",
                err=True)
     if not no_browser:

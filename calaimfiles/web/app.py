@@ -48,7 +48,7 @@ def create_app(page: Page, hosts: frozenset[str] | None, idle_check_seconds: flo
         routes=[*home.routes(), *check.routes(), *build.routes(), *compare.routes(),
                 *exchange.routes(), static],
         middleware=[Middleware(Guard, keys=page.keys, max_body=page.max_upload_bytes, hosts=hosts,
-                               on_use=page.workspace.touch)],
+                               in_use=page.workspace.in_use)],
         lifespan=lifespan,
         exception_handlers={HTTPException: common.http_error},
     )

@@ -12,11 +12,13 @@ anything but this server's own scripts and styles.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from html import escape
 from urllib.parse import parse_qsl, urlencode
 
@@ -98,16 +100,16 @@ class Guard:
 
     `hosts` lists the Host headers accepted (None: any, for --allow-remote): a page of another site that makes
     its own name point at 127.0.0.1 (DNS rebinding) is refused even before the cookie is looked at.
-    `on_use` is called for every request let through (the idle clock).
+    `in_use` wraps every request let through (the idle clock: a long check is use until it ends).
     """
 
     def __init__(self, app: ASGIApp, keys: Keys, *, max_body: int, hosts: frozenset[str] | None,
-                 on_use: Callable[[], None] = lambda: None) -> None:
+                 in_use: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext) -> None:
         self.app = app
         self.keys = keys
         self.max_body = max_body
         self.hosts = hosts
-        self.on_use = on_use
+        self.in_use = in_use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,7 +127,10 @@ class Guard:
         if response is not None:
             await response(scope, receive, send_with_headers)
             return
-        self.on_use()
+        with self.in_use():
+            await self._let_through(scope, receive, send_with_headers)
+
+    async def _let_through(self, scope: Scope, receive: Receive, send_with_headers: Send) -> None:
         declared = self._declared_length(scope)
         if declared is not None and declared > self.max_body:
             await _drain(receive)  # read and dropped, so the browser sees the answer rather than a reset

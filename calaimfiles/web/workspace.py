@@ -9,13 +9,14 @@ the files a download fetched into a profile's own folder are the user's and stay
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -73,10 +74,20 @@ class Workspace:
         self._files: dict[str, StoredFile] = {}
         self._lock = threading.Lock()
         self._last_use = time.monotonic()
+        self._active = 0
         folder.chmod(0o700)
 
-    def touch(self) -> None:
-        self._last_use = time.monotonic()
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[None]:
+        """One request: the idle clock starts again when the last request in flight ends."""
+        with self._lock:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._last_use = time.monotonic()
 
     def new_folder(self) -> Path:
         folder = self.folder / new_id()
@@ -117,9 +128,9 @@ class Workspace:
 
     def wipe_if_idle(self) -> bool:
         """Remove every stored file once the page has not been used for `idle_seconds`; True when it did."""
-        if time.monotonic() - self._last_use < self.idle_seconds:
-            return False
         with self._lock:
+            if self._active or time.monotonic() - self._last_use < self.idle_seconds:
+                return False
             if not self._files and not any(self.folder.iterdir()):
                 return False
             self._files.clear()
