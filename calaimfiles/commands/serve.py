@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import secrets
 import signal
 import socket
@@ -25,6 +26,7 @@ import typer
 from calaimfiles.commands.common import AsOf, Plan, current_config, fail, parse_day
 
 LOOPBACK = "127.0.0.1"
+STOP_GRACE_SECONDS = 5.0
 
 
 def serve_command(
@@ -92,8 +94,20 @@ def serve_command(
     except KeyboardInterrupt:
         pass  # uvicorn raises the Ctrl-C again once it has shut down
     finally:
+        busy = _finish_work(STOP_GRACE_SECONDS)
         workspace.remove()
     typer.echo("calaimfiles serve: stopped; the files added on the page were removed", err=True)
+    if busy:
+        os._exit(0)  # a check or transfer still running after the grace is abandoned, as a Ctrl-C would abandon it
+
+
+def _finish_work(grace: float) -> bool:
+    """Give the page's worker threads (a long check, a transfer) `grace` seconds to end; True if some still run."""
+    deadline = time.monotonic() + grace
+    busy = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    for thread in busy:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return any(thread.is_alive() for thread in busy)
 
 
 def _is_loopback(host: str) -> bool:
