@@ -140,3 +140,21 @@ def test_allow_remote_still_needs_the_token(tmp_path: Path) -> None:
         assert "Check your CalAIM files" in text
     finally:
         stop_server(server)
+
+
+@pytest.mark.parametrize(("path", "fields", "status", "sentence"), [
+    ("/together", {"primary": ""}, 404, "no longer on the page"),
+    ("/together", {}, 404, "no longer on the page"),
+    ("/check", {}, 400, "Choose one or more workbooks"),
+    ("/compare", {}, 400, "at least two files"),
+    ("/build/rtf", {}, 400, "to draft from first"),
+    ("/build/nothing", {}, 404, "no such draft"),
+    ("/files/0123456789abcdef/fix", {}, 404, "no longer on the page"),
+    ("/plan", {"plan": "no-such-plan"}, 400, "no-such-plan"),
+    ("/fetch", {"profile": "none"}, 400, "no sFTP profiles"),
+])
+def test_a_form_that_makes_no_sense_gets_one_sentence(served: Served, path: str, fields: dict[str, str],
+                                                      status: int, sentence: str) -> None:
+    answer_status, text, _ = ask(served, "POST", path, URLENCODED, form(served, **fields))
+    assert answer_status == status
+    assert sentence in text

@@ -47,7 +47,7 @@ async def read_form(request: Request) -> FormData:
 
 
 def stored_or_404(request: Request, file_id: str | None = None) -> StoredFile:
-    stored = page_of(request).workspace.get(file_id or request.path_params["file_id"])
+    stored = page_of(request).workspace.get(request.path_params["file_id"] if file_id is None else file_id)
     if stored is None:
         raise HTTPException(404, "This file is no longer on the page (the server was restarted or left idle): "
                                  "add it again.")

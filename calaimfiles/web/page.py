@@ -15,10 +15,10 @@ from calaimfiles.layouts import all_layouts, plan_names
 from calaimfiles.validate import today_in_california
 from calaimfiles.web.grid import quoted
 from calaimfiles.web.security import Keys
+from calaimfiles.web.workspace import Workspace
 
 if TYPE_CHECKING:
     from calaimfiles.web.glance import PeriodCache
-from calaimfiles.web.workspace import Workspace
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Page:
             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
         environment.filters["quoted"] = quoted
         self.templates = Jinja2Templates(env=environment)
-        from calaimfiles.web.glance import PeriodCache  # it reads the upload log, which needs the page
+        from calaimfiles.web.glance import PeriodCache  # glance imports the handlers, which import this module
 
         self.periods = PeriodCache()
 
