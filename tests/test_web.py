@@ -414,6 +414,8 @@ def test_the_servers_key_is_checked_and_trusted_on_the_page(browser: Browser, ss
 def test_every_control_is_labelled_and_nothing_is_loaded_from_elsewhere(page: Page, served: Served) -> None:
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     check_files(page, EXAMPLES / "rtf_mistakes.xlsx")
     results = page.url.split(served.origin, 1)[1]
     file_id = page.locator("a", has_text="Send to the plan…").get_attribute("href")
@@ -426,6 +428,7 @@ def test_every_control_is_labelled_and_nothing_is_loaded_from_elsewhere(page: Pa
         page.keyboard.press("Tab")
         expect(page.locator(":focus")).to_have_text("Skip to the page's content")
     assert any(url.endswith("/static/app.js") for url in requested)
+    assert not [text for text in console if "Content Security Policy" in text]  # nothing the policy had to stop
     assert all(url.startswith(served.origin + "/") for url in requested), requested
 
 
