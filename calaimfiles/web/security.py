@@ -133,7 +133,8 @@ class Guard:
     async def _let_through(self, scope: Scope, receive: Receive, send_with_headers: Send) -> None:
         declared = self._declared_length(scope)
         if declared is not None and declared > self.max_body:
-            await _drain(receive)  # read and dropped, so the browser sees the answer rather than a reset
+            # Read and dropped (up to a point), so that the browser shows the answer rather than a reset connection.
+            await _drain(receive, max(4 * self.max_body, 64 * MEGABYTE))
             await refusal(413, too_large(declared, self.max_body))(scope, receive, send_with_headers)
             return
         started = False
@@ -199,9 +200,11 @@ def _cookie(headers: Headers, name: str) -> str | None:
     return None
 
 
-async def _drain(receive: Receive) -> None:
-    while True:
+async def _drain(receive: Receive, at_most: int) -> None:
+    seen = 0
+    while seen <= at_most:
         message = await receive()
+        seen += len(message.get("body", b""))
         if message["type"] != "http.request" or not message.get("more_body", False):
             return
 
