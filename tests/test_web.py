@@ -256,6 +256,20 @@ def test_check_together_chosen_on_the_page(page: Page) -> None:
     expect(page.locator("tr.finding[data-code='RTF-MIF-MISSING']")).to_have_count(1)
 
 
+def test_an_rtf_checked_with_its_outreach_tracker(page: Page) -> None:
+    check_files(page, EXAMPLES / "rtf_clean.xlsx")
+    check_files(page, EXAMPLES / "otf_mistakes.xlsx")
+    page.goto(page.url.split("/files", 1)[0] + "/")
+    form = page.locator("form.together")
+    form.get_by_label("Return file (RTF or CSPRTF)").select_option(label="rtf_clean.xlsx")
+    form.locator("li", has_text="otf_mistakes.xlsx").last.get_by_role("checkbox").check()
+    form.get_by_role("button", name="Check together").click()
+    expect(page.locator(".summary")).to_contain_text("checked with otf_mistakes.xlsx")
+    counts = page.locator("tr.finding[data-code='RTF-OTF-COUNTS']")
+    expect(counts).to_have_count(2)
+    expect(counts.first).to_contain_text("Telephonic/Video is 4, but the OTF lists 3 attempts")
+
+
 def data_rows(path: Path, sheet: str) -> list[tuple[object, ...]]:
     rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
     return [row for row in rows[1:] if any(value not in (None, "") for value in row)]
