@@ -191,6 +191,26 @@ def test_filters_by_severity_rule_and_column(page: Page) -> None:
     expect(page.locator("form.filters output")).to_have_text("3 of 23 findings shown")
 
 
+def test_each_sheet_of_a_workbook_has_its_summary_findings_and_grid(page: Page, tmp_path: Path) -> None:
+    both = openpyxl.Workbook()
+    both.remove(both.active)
+    for name in ("rtf_mistakes", "otf_mistakes"):
+        source = openpyxl.load_workbook(EXAMPLES / f"{name}.xlsx").worksheets[0]
+        sheet = both.create_sheet(source.title)
+        for row in source.iter_rows(values_only=True):
+            sheet.append(list(row))
+    both.save(tmp_path / "both.xlsx")
+    check_files(page, tmp_path / "both.xlsx")
+    headings = page.locator("section.sheet h3")
+    expect(headings).to_have_count(2)
+    expect(headings.nth(0)).to_contain_text("RTF, sheet “RTF”")
+    expect(headings.nth(1)).to_contain_text("OTF, sheet “OTF”")
+    page.locator("#code-0-1").select_option("OTF-O1")
+    expect(page.locator("#findings-0-1 tbody tr:visible")).to_have_count(1)
+    expect(page.locator("#findings-0-0 tbody tr:visible")).not_to_have_count(0)  # the other sheet's list is as it was
+    expect(page.locator("#grid-0-1 td[data-cell='L3']")).to_have_class(re.compile("flag-warning"))  # 12.5 minutes
+
+
 def test_fix_downloads_the_fixed_workbook_and_shows_each_change(page: Page, tmp_path: Path) -> None:
     source = EXAMPLES / "rtf_mistakes.xlsx"
     before = source.read_bytes()
