@@ -17,7 +17,6 @@ import socket
 import tempfile
 import threading
 import time
-import webbrowser
 from pathlib import Path
 from typing import Annotated
 
@@ -135,6 +134,8 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _open_when_started(server: object, address: str) -> None:
+    import webbrowser  # only when a browser is opened: every other command starts without it
+
     deadline = time.monotonic() + 30
     while not getattr(server, "started", False) and time.monotonic() < deadline:
         time.sleep(0.05)
