@@ -18,6 +18,7 @@ from calaimfiles.commands import (
     fix,
     rules,
     schemas,
+    serve,
     sftp,
     upload,
     validate,
@@ -40,6 +41,7 @@ app.command(name="upload")(upload.upload_command)
 app.command(name="download")(download.download_command)
 app.add_typer(sftp.sftp_app, name="sftp")
 app.command(name="calendar")(calendar.calendar_command)
+app.command(name="serve")(serve.serve_command)
 app.command(name="rules")(rules.rules_command)
 app.add_typer(schemas.schemas_app, name="schemas")
 app.add_typer(config.config_app, name="config")
