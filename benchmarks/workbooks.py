@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 from calaimfiles.findings import column_letter
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
-GENERATOR_VERSION = 2  # bump when the generated content changes, so stale cached files are not reused
+GENERATOR_VERSION = 3  # bump when the generated content changes, so stale cached files are not reused
 SEED = 20261105
 
 # Values that are the same on every row (columns 1-2 and 37-42).

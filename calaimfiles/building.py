@@ -13,11 +13,15 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from calaimfiles.config import Config
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.layouts import Layout, load_layout
 from calaimfiles.layouts.describe import allowed_values
+from calaimfiles.validate import InputError, ValidationRequest, read_tables
+from calaimfiles.wording import plural
 
 Record = Mapping[str, Any]
 
@@ -56,6 +60,44 @@ class Draft:
     left_out: int  # rows of the plan's file that need no return row (termed members, resolved services)
     dropped: int  # rows of the previous file no longer on the plan's file
     reporting_period: dt.date | None
+
+
+def records_of(path: Path, as_of: dt.date, plan: str | None, *layouts: str) -> list[dict[str, Any]]:
+    """The records of every sheet of `path` that holds one of `layouts`, to draft from.
+
+    The layout is detected, never forced: a CSASF shares enough columns with the MIF to pass for one.
+    """
+    tables = read_tables(path, ValidationRequest(as_of=as_of, plan=plan))
+    wanted = [table for table in tables if table.layout.name in layouts]
+    if not wanted:
+        found = ", ".join(sorted({table.layout.name for table in tables}))
+        raise InputError(f"holds no {' or '.join(layouts)} (found {found})", path)
+    return [record for table in wanted for record in table.records()]
+
+
+def resolve_provider_phone(given: str | None, given_as: str, config: Config) -> str | None:
+    """The provider's phone for the RTF: the one given (`given_as` names where), else `phone` under [provider]
+    in the configuration, else None; InputError when it is not a 10-digit phone number."""
+    from calaimfiles.rules.fields import parse_phone  # the rules bring pandas: imported only when needed
+
+    configured = config.provider.get("phone")
+    text, where = (given, given_as) if given else (configured, f"[provider] phone in {config.source}")
+    if text is None or str(text) == "":
+        return None
+    phone = parse_phone(str(text)).value
+    if phone is None:
+        raise InputError(f"{where} {str(text)!r} is not a 10-digit phone number")
+    return str(phone)
+
+
+def describe_draft(draft: Draft, left_out_word: str, previous_name: str | None) -> str:
+    """What the draft was made of, so the provider can tell a carried-forward file from a fresh one."""
+    parts = [f"{draft.carried} carried forward from {previous_name}, {draft.new} new" if previous_name else ""]
+    if draft.left_out:
+        parts.append(f"{plural(draft.left_out, left_out_word)} left out")
+    if previous_name and draft.dropped:
+        parts.append(f"{plural(draft.dropped, 'row')} of {previous_name} no longer on the plan's file")
+    return "; ".join(p for p in parts if p)
 
 
 def most_common(records: Iterable[Record], column_id: str) -> Any:

@@ -18,4 +18,4 @@ def test_scale_benchmark_prints_its_table(tmp_path: Path) -> None:
     table = [line.split() for line in result.stdout.splitlines() if line.startswith("30 ")]
     assert [" ".join(cells[1:-4]) for cells in table] == [
         "raw read", "validate", "frictionless csv", "frictionless xlsx", "pandera"]
-    assert (tmp_path / "rtf_30_v2_seed20261105.xlsx").exists()
+    assert list(tmp_path.glob("rtf_30_v*_seed*.xlsx"))  # the generated workbook is cached where asked

@@ -14,7 +14,17 @@ from typing import Annotated, Any
 
 import typer
 
-from calaimfiles.building import Draft, build_csprtf, build_rtf, group_findings, most_common, period_tag, row_ranges
+from calaimfiles.building import (
+    build_csprtf,
+    build_rtf,
+    describe_draft,
+    group_findings,
+    most_common,
+    period_tag,
+    records_of,
+    resolve_provider_phone,
+    row_ranges,
+)
 from calaimfiles.commands.common import (
     AsOf,
     Force,
@@ -26,7 +36,8 @@ from calaimfiles.commands.common import (
     parse_month,
 )
 from calaimfiles.layouts import load_layout
-from calaimfiles.validate import ValidationRequest, read_tables, today_in_california, validate_file
+from calaimfiles.validate import InputError, ValidationRequest, today_in_california, validate_file
+from calaimfiles.wording import plural
 from calaimfiles.writing.output import atomic_output, check_destination
 
 build_app = typer.Typer(help="Draft return files from the plan's files, or blank templates.", no_args_is_help=True)
@@ -70,21 +81,17 @@ def rtf_command(
     plan: Plan = None,
 ) -> None:
     """Draft the RTF: every MIF member not termed, with last month's answers carried forward by CIN."""
-    from calaimfiles.rules.fields import parse_phone  # the rules bring pandas: imported only when needed
-
     day = as_of_day(as_of)
-    phone = None
     config = current_config()
-    given, where = (provider_phone, "--provider-phone") if provider_phone is not None else (
-        config.provider.get("phone"), f"[provider] phone in {config.source}")
-    if given is not None:
-        phone = parse_phone(given).value
-        if phone is None:
-            fail(f"{where} {given!r} is not a 10-digit phone number")
+    try:
+        phone = resolve_provider_phone(provider_phone, "--provider-phone", config)
+    except InputError as error:
+        fail(str(error))
     draft = build_rtf(_records(source, day, plan, "MIF"), _records(previous, day, plan, "RTF") if previous else [],
                       production_date=day, provider_phone=phone, plan=plan)
     target = output or source.with_name(f"rtf_{period_tag(draft.reporting_period)}.xlsx")
-    _write(target, force, "RTF", draft.rows, day, plan, note=_describe(draft, "termed member", previous))
+    _write(target, force, "RTF", draft.rows, day, plan,
+           note=describe_draft(draft, "termed member", previous.name if previous else None))
 
 
 @build_app.command("csprtf")
@@ -107,7 +114,7 @@ def csprtf_command(
                          production_date=day, reporting_period=parse_month(period), plan=plan)
     target = output or source.with_name(f"csprtf_{period_tag(draft.reporting_period)}.xlsx")
     _write(target, force, "CSPRTF", draft.rows, day, plan,
-           note=_describe(draft, "resolved authorization", previous))
+           note=describe_draft(draft, "resolved authorization", previous.name if previous else None))
 
 
 @build_app.command("otf")
@@ -128,31 +135,8 @@ def otf_command(
 
 
 def _records(path: Path, day: dt.date, plan: str | None, *layouts: str) -> list[dict[str, Any]]:
-    """The records of every sheet of `path` that holds one of `layouts`.
-
-    The layout is detected, not forced: a CSASF shares enough columns with the MIF to pass for one.
-    """
     with one_line_errors(path):
-        tables = read_tables(path, ValidationRequest(as_of=day, plan=plan))
-    wanted = [table for table in tables if table.layout.name in layouts]
-    if not wanted:
-        found = ", ".join(sorted({table.layout.name for table in tables}))
-        fail(f"{path}: holds no {' or '.join(layouts)} (found {found})")
-    return [record for table in wanted for record in table.records()]
-
-
-def _describe(draft: Draft, left_out_word: str, previous: Path | None) -> str:
-    """What the draft was made of, so the provider can tell a carried-forward file from a fresh one."""
-    parts = [f"{draft.carried} carried forward from {previous.name}, {draft.new} new" if previous else ""]
-    if draft.left_out:
-        parts.append(f"{_count(draft.left_out, left_out_word)} left out")
-    if previous and draft.dropped:
-        parts.append(f"{_count(draft.dropped, 'row')} of {previous.name} no longer on the plan's file")
-    return "; ".join(p for p in parts if p)
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
+        return records_of(path, day, plan, *layouts)
 
 
 def _write(target: Path, force: bool, layout_name: str, rows: list[dict[str, Any]], day: dt.date,
@@ -165,7 +149,7 @@ def _write(target: Path, force: bool, layout_name: str, rows: list[dict[str, Any
 
         with atomic_output(destination) as partial:
             write_layout_workbook(partial, layout, rows, instructions=instructions)
-    typer.echo(f"Wrote {destination}: {layout_name}, {_count(len(rows), 'row')}" + (f" ({note})" if note else ""))
+    typer.echo(f"Wrote {destination}: {layout_name}, {plural(len(rows), 'row')}" + (f" ({note})" if note else ""))
     results = validate_file(destination, ValidationRequest(as_of=day, layout=layout_name, plan=plan))
     groups = group_findings((f for r in results for f in r.findings), layout)
     if not groups:

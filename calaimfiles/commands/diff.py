@@ -24,9 +24,11 @@ import typer
 from calaimfiles.commands.common import Force, LayoutName, Plan, ShowValues, fail, one_line_errors, report_console
 from calaimfiles.converting import portable
 from calaimfiles.findings import Finding
-from calaimfiles.layouts import Column, FieldType, Layout
+from calaimfiles.layouts import Column, Layout
+from calaimfiles.layouts.describe import value_text
 from calaimfiles.paths import same_place, shown
 from calaimfiles.validate import ValidationRequest, read_tables
+from calaimfiles.wording import plural
 from calaimfiles.writing.output import OutputError, atomic_output, check_destination, default_output
 
 if TYPE_CHECKING:  # the rules bring pandas: imported where used, so every other command starts quickly
@@ -167,21 +169,13 @@ def _may_show(column: Column, show_values: bool) -> bool:
     return show_values or not column.member
 
 
-def _text(column: Column, value: Any) -> str:
-    if value is None:
-        return "(blank)"
-    if isinstance(value, dt.date):
-        return f"{value:%m/%Y}" if column.type is FieldType.PERIOD else f"{value:%m/%d/%Y}"
-    return str(value)
-
-
 def _key_columns(layout: Layout) -> list[Column]:
     return [layout.column(k) for k in layout.key]
 
 
 def _key_text(layout: Layout, key: Sequence[Any], show_values: bool) -> str:
     """`[91234567A, Housing Deposits]`, or nothing when the key may not be shown."""
-    shown = [_text(c, v) for c, v in zip(_key_columns(layout), key, strict=True) if _may_show(c, show_values)]
+    shown = [value_text(c, v) for c, v in zip(_key_columns(layout), key, strict=True) if _may_show(c, show_values)]
     return f" [{', '.join(shown)}]" if shown else ""
 
 
@@ -199,12 +193,8 @@ def _counts(diff: FileDiff) -> str:
 def _summary(report: _Report) -> str:
     parts = [f"{shown(c.old.path.name)} -> {shown(c.new.path.name)}: {_counts(c.diff)}" for c in report.comparisons]
     if report.cap is not None:
-        parts.append(f"{_plural(len(report.cap), 'member')} over the room-and-board cap")
+        parts.append(f"{plural(len(report.cap), 'member')} over the room-and-board cap")
     return "; ".join(parts)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 # -- text -----------------------------------------------------------------------------------------------------
@@ -230,17 +220,17 @@ def _text_lines(report: _Report, show_values: bool) -> list[str]:
         lines.append(f"  {_counts(diff)}")
     if report.cap is not None:
         months = [f.month for f in report.files]
-        lines.append(f"Room-and-board cap (CSPRTF-C3) across {_plural(len(report.files), 'file')}"
+        lines.append(f"Room-and-board cap (CSPRTF-C3) across {plural(len(report.files), 'file')}"
                      + (f", {months[0]:%m/%Y} to {months[-1]:%m/%Y}" if months[0] and months[-1] else "") + ":")
         lines.extend(f"  {shown(file.path)} {_finding_text(f, show_values)}" for file, f in report.cap)
-        lines.append(f"  {_plural(len(report.cap), 'member')} over the cap")
+        lines.append(f"  {plural(len(report.cap), 'member')} over the cap")
     return lines
 
 
 def _change_text(change: Change, show_values: bool) -> str:
     if not _may_show(change.column, show_values):
         return change.column.name
-    return f"{change.column.name} {_text(change.column, change.old)} -> {_text(change.column, change.new)}"
+    return f"{change.column.name} {value_text(change.column, change.old)} -> {value_text(change.column, change.new)}"
 
 
 def _finding_text(finding: Finding, show_values: bool) -> str:

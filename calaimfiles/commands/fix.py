@@ -26,6 +26,7 @@ from calaimfiles.fixing import CellFix, FixOutcome, NotFixed, check_fixable, pla
 from calaimfiles.report import Run
 from calaimfiles.report.text import render_text
 from calaimfiles.validate import SheetResult, ValidationRequest, validate_file
+from calaimfiles.wording import plural
 from calaimfiles.writing.output import OutputError, check_destination, default_output, exclusive_lock, keep_original
 from calaimfiles.writing.patch import CellValue
 
@@ -133,7 +134,7 @@ def _print_not_fixed(console: Console, not_fixed: list[NotFixed]) -> None:
 
 
 def _changes(count: int) -> str:
-    return f"{count} cell{'' if count == 1 else 's'} fixed"
+    return f"{plural(count, 'cell')} fixed"
 
 
 def _change(fix: CellFix, show: bool) -> str:

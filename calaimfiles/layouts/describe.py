@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from calaimfiles.layouts.model import Column, Condition, FieldType, Layout
 
@@ -39,3 +41,12 @@ def allowed_values(layout: Layout, column: Column) -> tuple[str, ...]:
     if column.codeset is not None:
         return tuple(v.code for v in layout.codesets[column.codeset].values)
     return ()
+
+
+def value_text(column: Column, value: Any) -> str:
+    """A value as people write it: a period as MM/YYYY, a date as MM/DD/YYYY, a blank as `(blank)`."""
+    if value is None:
+        return "(blank)"
+    if isinstance(value, dt.date):
+        return f"{value:%m/%Y}" if column.type is FieldType.PERIOD else f"{value:%m/%d/%Y}"
+    return str(value)

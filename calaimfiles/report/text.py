@@ -9,18 +9,15 @@ from rich.text import Text
 
 from calaimfiles.findings import Severity
 from calaimfiles.report import Run
+from calaimfiles.wording import plural
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def render_text(run: Run, console: Console, show_values: bool) -> None:
     for result in run.results:
         heading = Text.assemble(
-            (str(result.path), "bold"), f"  {result.layout}, sheet {result.sheet!r}, {_plural(result.rows, 'row')}"
+            (str(result.path), "bold"), f"  {result.layout}, sheet {result.sheet!r}, {plural(result.rows, 'row')}"
         )
         console.print(heading)
         if not result.findings:
@@ -49,12 +46,12 @@ def render_text(run: Run, console: Console, show_values: bool) -> None:
 
 def summary_line(run: Run) -> Text:
     checked = len({r.path for r in run.results})
-    text = Text(f"{_plural(checked, 'file')} checked: ")
-    text.append(_plural(run.errors, "error"), style=_STYLE[Severity.ERROR] if run.errors else "green")
+    text = Text(f"{plural(checked, 'file')} checked: ")
+    text.append(plural(run.errors, "error"), style=_STYLE[Severity.ERROR] if run.errors else "green")
     text.append(", ")
-    text.append(_plural(run.warnings, "warning"), style=_STYLE[Severity.WARNING] if run.warnings else "")
+    text.append(plural(run.warnings, "warning"), style=_STYLE[Severity.WARNING] if run.warnings else "")
     if run.fixable:
         text.append(f" ({run.fixable} fixable)", style="green")
     if run.failures:
-        text.append(f"; {_plural(len(run.failures), 'file')} could not be read", style="red")
+        text.append(f"; {plural(len(run.failures), 'file')} could not be read", style="red")
     return text

@@ -18,10 +18,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from calaimfiles.building import Draft, build_csprtf, build_rtf, group_findings, most_common, period_tag, row_ranges
+from calaimfiles.building import (
+    build_csprtf,
+    build_rtf,
+    describe_draft,
+    group_findings,
+    most_common,
+    period_tag,
+    records_of,
+    resolve_provider_phone,
+    row_ranges,
+)
 from calaimfiles.layouts import LAYOUT_NAMES, load_layout
-from calaimfiles.validate import InputError, ValidationRequest, read_tables, validate_file
-from calaimfiles.web.common import download, plural, read_form, reason, render
+from calaimfiles.validate import ValidationRequest, validate_file
+from calaimfiles.web.common import download, read_form, reason, render
 from calaimfiles.web.page import Page, page_of
 from calaimfiles.web.workspace import StoredFile, Workspace
 from calaimfiles.writing.output import atomic_output
@@ -41,27 +51,6 @@ def _uploads(form: FormData, workspace: Workspace, *names: str) -> dict[str, Sto
     return {name: workspace.store(folder, item.filename or name, item.file, "added to build a draft")
             if folder and item else None
             for name in names for item in [chosen.get(name)]}
-
-
-def _records(path: Path, day: dt.date, plan: str | None, *layouts: str) -> list[dict[str, Any]]:
-    """The records of every sheet of `path` holding one of `layouts` (detected, never forced: a CSASF shares
-    enough columns with the MIF to pass for one)."""
-    tables = read_tables(path, ValidationRequest(as_of=day, plan=plan))
-    wanted = [table for table in tables if table.layout.name in layouts]
-    if not wanted:
-        found = ", ".join(sorted({table.layout.name for table in tables}))
-        raise InputError(f"holds no {' or '.join(layouts)} (found {found})", path)
-    return [record for table in wanted for record in table.records()]
-
-
-def _describe(draft: Draft, left_out_word: str, previous: StoredFile | None) -> str:
-    """What the draft was made of, so the provider can tell a carried-forward file from a fresh one."""
-    parts = [f"{draft.carried} carried forward from {previous.name}, {draft.new} new" if previous else ""]
-    if draft.left_out:
-        parts.append(f"{plural(draft.left_out, left_out_word)} left out")
-    if previous and draft.dropped:
-        parts.append(f"{plural(draft.dropped, 'row')} of {previous.name} no longer on the plan's file")
-    return "; ".join(p for p in parts if p)
 
 
 async def build(request: Request) -> Response:
@@ -89,40 +78,25 @@ def _draft(kind: str, page: Page, source: StoredFile, previous: StoredFile | Non
     day = page.today()
     note = ""
     if kind == "rtf":
-        phone = _provider_phone(page, str(form.get("provider_phone") or "").strip())
-        draft = build_rtf(_records(source.path, day, plan, "MIF"),
-                          _records(previous.path, day, plan, "RTF") if previous else [],
+        phone = resolve_provider_phone(str(form.get("provider_phone") or "").strip(), "the provider phone", page.config)
+        draft = build_rtf(records_of(source.path, day, plan, "MIF"),
+                          records_of(previous.path, day, plan, "RTF") if previous else [],
                           production_date=day, provider_phone=phone, plan=plan)
         rows, period, layout_name = draft.rows, draft.reporting_period, "RTF"
-        note = _describe(draft, "termed member", previous)
+        note = describe_draft(draft, "termed member", previous.name if previous else None)
     elif kind == "csprtf":
         month = str(form.get("period") or "").strip()
         chosen = dt.date.fromisoformat(f"{month}-01") if month else None
-        draft = build_csprtf(_records(source.path, day, plan, "CSASF"),
-                             _records(previous.path, day, plan, "CSPRTF") if previous else [],
+        draft = build_csprtf(records_of(source.path, day, plan, "CSASF"),
+                             records_of(previous.path, day, plan, "CSPRTF") if previous else [],
                              production_date=day, reporting_period=chosen, plan=plan)
         rows, period, layout_name = draft.rows, draft.reporting_period, "CSPRTF"
-        note = _describe(draft, "resolved authorization", previous)
+        note = describe_draft(draft, "resolved authorization", previous.name if previous else None)
     else:
-        found = most_common(_records(source.path, day, plan, "MIF", "RTF"), "reporting_period")
+        found = most_common(records_of(source.path, day, plan, "MIF", "RTF"), "reporting_period")
         rows, period, layout_name = [], found if isinstance(found, dt.date) else None, "OTF"
     name = f"{kind}_{period_tag(period)}.xlsx"
     return _write(page, name, layout_name, rows, day, plan, note=note, origin=f"drafted from {source.name}")
-
-
-def _provider_phone(page: Page, given: str) -> str | None:
-    """The provider's phone from the form, else `[provider] phone` of the configuration; InputError if not one."""
-    from calaimfiles.rules.fields import parse_phone
-
-    configured = page.config.provider.get("phone")
-    text = given or (str(configured) if configured is not None else "")
-    if not text:
-        return None
-    phone = parse_phone(text).value
-    if phone is None:
-        where = "the provider phone" if given else f"[provider] phone in {page.config.source}"
-        raise InputError(f"{where} {text!r} is not a 10-digit phone number")
-    return str(phone)
 
 
 def _write(page: Page, name: str, layout_name: str, rows: list[dict[str, Any]], day: dt.date, plan: str | None,

@@ -72,10 +72,6 @@ def reason(error: Exception) -> str:
     return where + failure_reason(error)
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def download(path: Path, name: str, media_type: str | None = None) -> FileResponse:
     return FileResponse(path, filename=name, media_type=media_type, content_disposition_type="attachment")
 

@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from calaimfiles.findings import Finding
-from calaimfiles.layouts import Column, FieldType, Layout
+from calaimfiles.layouts import Layout
+from calaimfiles.layouts.describe import value_text
 from calaimfiles.validate import InputError, ValidationRequest, read_tables
 from calaimfiles.web.common import read_form, reason, render
 from calaimfiles.web.page import page_of
@@ -82,19 +83,11 @@ def _compare(files: list[StoredFile], plan: str | None) -> dict[str, Any]:
         found_cap = check_room_and_board(tables)
         cap = [(month, finding) for month, findings in zip(months, found_cap, strict=True) for finding in findings]
     return {"layout": first.layout, "months": months, "comparisons": comparisons, "cap": cap,
-            "key": _key_text, "value": _value_text}
+            "key": _key_text, "value": value_text}
 
 
 def _key_text(layout: Layout, key: Sequence[Any]) -> str:
-    return ", ".join(_value_text(layout.column(k), v) for k, v in zip(layout.key, key, strict=True))
-
-
-def _value_text(column: Column, value: Any) -> str:
-    if value is None:
-        return "(blank)"
-    if isinstance(value, dt.date):
-        return f"{value:%m/%Y}" if column.type is FieldType.PERIOD else f"{value:%m/%d/%Y}"
-    return str(value)
+    return ", ".join(value_text(layout.column(k), v) for k, v in zip(layout.key, key, strict=True))
 
 
 def routes() -> Sequence[BaseRoute]:
