@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from calaimfiles.layouts import ProfileError, all_layouts, plan_names
+from calaimfiles.paths import input_problem
+
 CONFIG_NAME = "calaimfiles.toml"
 _SECRET_WORDS = ("password", "passphrase", "secret", "token")
 
@@ -38,6 +41,20 @@ class Config:
             return None
         path = Path(os.path.expanduser(str(plans[name])))
         return path if path.is_absolute() or self.source is None else self.source.parent / path
+
+    def resolve_plan(self, value: str | None) -> str | None:
+        """The profile `--plan` names: shipped with calaimfiles, registered under [plans], or a file. Loaded whole
+        now, so that a bad one is refused (ProfileError) before any file is read."""
+        if not value:
+            return None
+        registered = None if value.lower().endswith(".toml") or value in plan_names() else self.plan_file(value)
+        resolved = str(registered) if registered is not None else value
+        profile_file = Path(resolved)
+        if resolved.lower().endswith(".toml") and os.path.lexists(profile_file) and (
+                problem := input_problem(profile_file)) is not None:
+            raise ProfileError(f"plan profile {resolved}: {problem}")  # from its stat: a FIFO would block the read
+        all_layouts(resolved)
+        return resolved
 
     @property
     def provider(self) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from rich.console import Console
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from calaimfiles.config import Config, ConfigError, load_config
-from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, all_layouts, plan_names
-from calaimfiles.paths import SHOWN_ERRORS, input_problem
+from calaimfiles.layouts import LAYOUT_NAMES, ProfileError, plan_names
+from calaimfiles.paths import SHOWN_ERRORS
 from calaimfiles.validate import InputError, today_in_california
 from calaimfiles.writing.output import OutputError
 
@@ -48,22 +48,13 @@ def current_config() -> Config:
 
 
 def resolve_plan(value: str | None) -> str | None:
-    """A plan's profile: shipped with calaimfiles, registered in the configuration's [plans], or a file. Loaded
-    whole now, so a bad one ends the run before any file is read."""
+    """`--plan`'s profile (see Config.resolve_plan); a bad one ends the run in one line before any file is read."""
     if value is None:
         return None
-    registered = None if value.lower().endswith(".toml") or value in plan_names() else (
-        current_config().plan_file(value))
-    resolved = str(registered) if registered is not None else value
-    profile_file = Path(resolved)
-    if resolved.lower().endswith(".toml") and os.path.lexists(profile_file) and (
-            problem := input_problem(profile_file)) is not None:
-        fail(f"plan profile {resolved}: {problem}")  # from its stat: a FIFO would block the read for ever
     try:
-        all_layouts(resolved)
+        return current_config().resolve_plan(value)
     except ProfileError as error:
         fail(str(error))
-    return resolved
 
 
 Force = Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")]

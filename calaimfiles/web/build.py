@@ -66,7 +66,7 @@ async def build(request: Request) -> Response:
         return render(request, "message.html", 400, title="Build",
                       message="Choose the plan's file to draft from first.")
     try:
-        plan = page.resolve_plan(page.plan)
+        plan = page.config.resolve_plan(page.plan)
         built = await run_in_threadpool(_draft, kind, page, source, previous, form, plan)
     except Exception as error:
         return render(request, "message.html", 400, title="Build", message=reason(error))
@@ -137,7 +137,8 @@ def _template(page: Page, layout_name: str, name: str) -> Path:
 
     target = page.workspace.new_folder() / name
     with atomic_output(target) as partial:
-        write_layout_workbook(partial, load_layout(layout_name, page.resolve_plan(page.plan)), [], instructions=True)
+        layout = load_layout(layout_name, page.config.resolve_plan(page.plan))
+        write_layout_workbook(partial, layout, [], instructions=True)
     return target
 
 

@@ -55,7 +55,7 @@ def stored_or_404(request: Request, file_id: str | None = None) -> StoredFile:
 
 
 def request_for(page: Page) -> ValidationRequest:
-    return ValidationRequest(as_of=page.today(), plan=page.resolve_plan(page.plan))
+    return ValidationRequest(as_of=page.today(), plan=page.config.resolve_plan(page.plan))
 
 
 def reason(error: Exception) -> str:

@@ -51,7 +51,7 @@ async def compare(request: Request) -> Response:
     stored = [page.workspace.store(folder, item.filename or "upload", item.file, "added to compare months")
               for item in uploads]
     try:
-        plan = page.resolve_plan(page.plan)
+        plan = page.config.resolve_plan(page.plan)
         report = await run_in_threadpool(_compare, stored, plan)
     except Exception as error:
         return render(request, "message.html", 400, title="Compare months", message=reason(error))

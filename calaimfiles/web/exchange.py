@@ -132,7 +132,7 @@ def _windows(page: Page, stored: StoredFile, profile: SftpProfile, month: str) -
     from calaimfiles.layouts import load_layout
     from calaimfiles.rules.windows import submission_window
 
-    plan = page.resolve_plan(profile.plan)
+    plan = page.config.resolve_plan(profile.plan)
     periods = page.periods.of(stored.path, stored.sha256, plan) or {}
     given = dt.date.fromisoformat(f"{month}-01") if month else None
     found = []
@@ -153,7 +153,7 @@ def _upload(page: Page, profile: SftpProfile, stored: StoredFile, chosen: dict[s
     from calaimfiles.transport.upload import UploadJob
 
     period = dt.date.fromisoformat(f"{chosen['period']}-01") if chosen["period"] else None
-    validation = ValidationRequest(as_of=page.today(), period=period, plan=page.resolve_plan(profile.plan))
+    validation = ValidationRequest(as_of=page.today(), period=period, plan=page.config.resolve_plan(profile.plan))
     with Link(profile, secrets) as link:
         job = UploadJob(profile, link, validation, force=chosen["force"] == "yes",
                         replace=chosen["replace"] == "yes", dry_run=dry_run)
@@ -181,7 +181,7 @@ def _fetch(page: Page, profile: SftpProfile, secrets: Any) -> list[tuple[str, St
     from calaimfiles.transport.download import DownloadState, fetch, outbound_files
     from calaimfiles.transport.session import Link
 
-    validation = ValidationRequest(as_of=page.today(), plan=page.resolve_plan(profile.plan))
+    validation = ValidationRequest(as_of=page.today(), plan=page.config.resolve_plan(profile.plan))
     state = DownloadState(profile.local_dir)
     found: list[tuple[str, StoredFile | None, str]] = []
     with Link(profile, secrets) as link:

@@ -89,7 +89,7 @@ def month_at_a_glance(page: Page, log: list[LogEntry], cache: PeriodCache) -> li
             rows.append(Row(name, "?", [], plan_name[1:]))
             continue
         try:
-            plan = page.resolve_plan(plan_name)
+            plan = page.config.resolve_plan(plan_name)
             windows: dict[Window, list[str]] = {}
             for layout in all_layouts(plan):
                 if layout.window is not None:

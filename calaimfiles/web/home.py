@@ -24,7 +24,7 @@ async def home(request: Request) -> Response:
 
     today = page.today()
     try:
-        plan = page.resolve_plan(page.plan)
+        plan = page.config.resolve_plan(page.plan)
         deadlines = await run_in_threadpool(upcoming_deadlines, today, add_months(today, 2), plan)
     except ProfileError as error:
         return render(request, "message.html", 400, title="Plan profile", message=str(error))
@@ -38,7 +38,7 @@ async def choose_plan(request: Request) -> Response:
     page = page_of(request)
     chosen = str(form.get("plan") or "")
     try:
-        page.resolve_plan(chosen)
+        page.config.resolve_plan(chosen)
     except ProfileError as error:
         return render(request, "message.html", 400, title="Plan profile", message=str(error))
     page.plan = chosen or None

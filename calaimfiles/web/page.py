@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from calaimfiles.config import Config
-from calaimfiles.layouts import all_layouts, plan_names
+from calaimfiles.layouts import plan_names
 from calaimfiles.validate import today_in_california
 from calaimfiles.web.grid import quoted
 from calaimfiles.web.security import Keys
@@ -51,15 +51,6 @@ class Page:
     def plan_choices(self) -> list[str]:
         registered = self.config.data.get("plans", {})
         return plan_names() + sorted(name for name in registered if name not in plan_names())
-
-    def resolve_plan(self, name: str | None) -> str | None:
-        """A plan's profile file or shipped name, as the CLI's --plan finds it; ProfileError when it cannot load."""
-        if not name:
-            return None
-        registered = None if name in plan_names() else self.config.plan_file(name)
-        resolved = str(registered) if registered is not None else name
-        all_layouts(resolved)
-        return resolved
 
     def profiles(self) -> list[str]:
         """The sFTP profiles of the configuration file."""
