@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from calaimfiles.config import Config
 from calaimfiles.layouts import plan_names
+from calaimfiles.reading.workbook import READABLE_SUFFIXES
 from calaimfiles.validate import today_in_california
 from calaimfiles.web.grid import quoted
 from calaimfiles.web.security import Keys
@@ -40,6 +41,7 @@ class Page:
             loader=jinja2.PackageLoader("calaimfiles.web", "templates"), autoescape=True,
             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
         environment.filters["quoted"] = quoted
+        environment.globals["readable"] = READABLE_SUFFIXES  # what the file fields accept, as the CLI reads
         self.templates = Jinja2Templates(env=environment)
         from calaimfiles.web.glance import PeriodCache  # glance imports the handlers, which import this module
 
