@@ -1,15 +1,17 @@
-"""Fixtures that write workbooks into the test's temporary folder and validate them with a fixed `as_of`."""
+"""Fixtures that write workbooks into the test's temporary folder and validate them with a fixed `as_of`, and the
+real OpenSSH server the sFTP tests talk to."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from builders import AS_OF, findings_of, validate, write_xlsx
+from sshd import SshServer, start_sshd, stop_sshd
 
 from calaimfiles.findings import Finding
 
@@ -40,3 +42,13 @@ def check(write: Callable[..., Path]) -> Callable[..., list[Finding]]:
         return findings_of(results)
 
     return _check
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """A real OpenSSH server on 127.0.0.1 (tests/sshd.py), one per test module that asks for it."""
+    server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    try:
+        yield server
+    finally:
+        stop_sshd(server)

@@ -32,20 +32,11 @@ if not CHROMIUM.exists():
 import hostile  # noqa: E402
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
 from serving import AS_OF, LIMIT_MB, Served, start_server, stop_server  # noqa: E402
-from sshd import SshServer, start_sshd, stop_sshd  # noqa: E402
+from sshd import SshServer  # noqa: E402
 from test_sftp import write_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    server = start_sshd(tmp_path_factory.mktemp("sshd"))
-    try:
-        yield server
-    finally:
-        stop_sshd(server)
 
 
 @pytest.fixture(scope="module")
