@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from calaimfiles.layouts.model import Column, FieldType, Layout
+from calaimfiles.writing.output import atomic_output
 
 _PATTERNS = {
     FieldType.CIN: r"^9[0-9]{7}[A-Z]$",  # a placeholder (9 and seven same digits) is the validator's to catch
@@ -102,6 +103,7 @@ def write_schemas(layouts: list[Layout], folder: Path) -> list[Path]:
     written = []
     for layout in layouts:
         path = folder / f"{layout.name.lower()}.schema.json"
-        path.write_text(schema_text(layout), encoding="utf-8")
+        with atomic_output(path) as partial:  # whole or absent, like every output
+            partial.write_text(schema_text(layout), encoding="utf-8")
         written.append(path)
     return written
