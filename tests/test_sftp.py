@@ -4,37 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
 import pytest
-from sshd import SshServer, start_sshd, stop_sshd
+from sshd import SshServer
 from typer.testing import CliRunner
 
 from calaimfiles.commands import app
 from calaimfiles.transport.hostkeys import fingerprint, known_keys, record
 from calaimfiles.transport.profile import SftpProfile
 from calaimfiles.transport.session import Link, TransportError
-from calaimfiles.transport.upload import send
+from calaimfiles.transport.upload import partial_path, send
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 ON_TIME = "2026-11-05"  # the examples report period 10/2026, due 11/05/2026
 LATE = "2026-11-11"
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    server = start_sshd(tmp_path_factory.mktemp("sshd"))
-    try:
-        yield server
-    finally:
-        stop_sshd(server)
 
 
 @pytest.fixture
@@ -90,6 +81,16 @@ def one_line(text: str) -> str:
 
 def inbound(server: SshServer) -> list[str]:
     return sorted(p.name for p in (server.root / "inbound").iterdir())
+
+
+def temporaries(server: SshServer, name: str) -> list[Path]:
+    """The upload temporaries of `name` in the inbound folder (`.NAME.calaimfiles-HOST-PID-XXXXXXXX.part`)."""
+    return sorted((server.root / "inbound").glob(f".{name}.calaimfiles-*-*-*.part"))
+
+
+def growing(server: SshServer, name: str) -> bool:
+    """Whether an upload of `name` has started writing its temporary."""
+    return any(path.stat().st_size > 0 for path in temporaries(server, name) if path.exists())
 
 
 def log_lines(folder: Path) -> list[dict[str, object]]:
@@ -185,6 +186,7 @@ def test_permission_denied_on_the_remote_folder(workdir: Path, remote: SshServer
     code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "readonly", "--as-of", ON_TIME)
     assert code == 2
     assert "permission denied" in one_line(err)
+    assert one_line(err).count(f"[127.0.0.1]:{remote.port}") == 1  # the address once, not before each path
     assert inbound(remote) == []
     assert [e["result"] for e in log_lines(workdir)] == ["failed"]
 
@@ -284,9 +286,11 @@ def test_killed_mid_transfer_leaves_no_file_then_the_retry_succeeds(remote: SshS
 
     retries: list[str] = []
     with Link(profile_of(remote, known_hosts), on_retry=lambda error, pause: retries.append(str(error))) as link:
-        link.run(lambda sftp: send(sftp, link.profile, source, progress=cut_once), "big.xlsx")
+        partial = partial_path(link.profile, source)
+        link.run(lambda sftp: send(sftp, link.profile, source, partial, progress=cut_once), "big.xlsx")
     assert killed, "the transfer ended before the connection could be cut"
-    assert seen_during_transfer == [[".big.xlsx.part"]]  # the plan never sees the final name early
+    [[seen]] = seen_during_transfer  # the plan never sees the final name early
+    assert re.fullmatch(r"\.big\.xlsx\.calaimfiles-[A-Za-z0-9]+-[0-9]+-[0-9a-f]{8}\.part", seen), seen
     assert len(retries) == 1 and "broke off" in retries[0]
     assert inbound(remote) == ["big.xlsx"]
     assert (remote.root / "inbound" / "big.xlsx").read_bytes() == source.read_bytes()
@@ -302,7 +306,8 @@ def test_killed_mid_transfer_without_retries_fails_cleanly(remote: SshServer, tm
             remote.drop_connections()
 
     with Link(profile_of(remote, known_hosts, retries=0)) as link, pytest.raises(TransportError) as failure:
-        link.run(lambda sftp: send(sftp, link.profile, source, progress=cut), "big.xlsx")
+        link.run(lambda sftp: send(sftp, link.profile, source, partial_path(link.profile, source), progress=cut),
+                 "big.xlsx")
     assert failure.value.transient
     assert "big.xlsx" not in inbound(remote)
 
@@ -314,9 +319,8 @@ def test_a_real_run_killed_mid_transfer_is_retried(workdir: Path, remote: SshSer
     cuts: list[int] = []
 
     def cut_when_partial_appears() -> None:
-        partial = remote.root / "inbound" / ".big.xlsx.part"
         while not stop.is_set() and not cuts:
-            if partial.exists() and partial.stat().st_size > 0:
+            if growing(remote, "big.xlsx"):
                 cuts.extend(remote.sessions())
                 remote.drop_connections()
             time.sleep(0.001)
@@ -334,6 +338,10 @@ def test_a_real_run_killed_mid_transfer_is_retried(workdir: Path, remote: SshSer
         pytest.skip("the upload finished before the watcher could cut it")
     assert result.returncode == 0, result.stderr
     assert "trying again" in result.stderr
+    assert "Socket exception" not in result.stderr  # paramiko's own lines stay off stderr
+    tries = log_lines(workdir)  # a line for each try
+    assert [entry["result"] for entry in tries] == ["failed", "uploaded"]
+    assert "trying again" in str(tries[0]["reason"])
     assert inbound(remote) == ["big.xlsx"]
     assert (remote.root / "inbound" / "big.xlsx").read_bytes() == source.read_bytes()
 
@@ -522,9 +530,8 @@ def test_ctrl_c_during_an_upload_leaves_no_file_on_the_server(workdir: Path, rem
     process = subprocess.Popen(
         [sys.executable, "-m", "calaimfiles", "upload", str(source), "--profile", "plan", "--force", "--quiet"],
         cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    partial = remote.root / "inbound" / ".big.xlsx.part"
     deadline = time.monotonic() + 60
-    while not (partial.exists() and partial.stat().st_size > 0) and process.poll() is None:
+    while not growing(remote, "big.xlsx") and process.poll() is None:
         assert time.monotonic() < deadline, "the upload never started"
         time.sleep(0.001)
     if process.poll() is not None:
@@ -554,3 +561,127 @@ def test_an_interrupt_that_breaks_the_connection_is_not_retried(remote: SshServe
     with Link(profile_of(remote, known_hosts, retries=3)) as link, pytest.raises(KeyboardInterrupt):
         link.run(interrupted_mid_packet, "anything")
     assert tries == [1]
+
+
+# --- two uploads at once, what a failed one leaves, keys that cannot be unlocked ------------------------------
+
+
+def _upload_process(folder: Path, workdir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "calaimfiles", "upload", str(folder / "big.xlsx"), "--profile", "plan", "--force",
+         "--quiet"], cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_uploads_of_one_name_at_once_never_mix(workdir: Path, remote: SshServer) -> None:
+    """Two real runs send different files of one name and size at the same moment, round after round: the final
+    file is always one of the two whole, exactly one run says it uploaded (the other is refused, however late
+    it finds the name taken), the log agrees with the server, and no temporary is left."""
+    import hashlib
+
+    sources = []
+    for side in ("a", "b"):
+        (workdir / side).mkdir()
+        sources.append(workdir / side / "big.xlsx")
+    overlapped = 0
+    for round_number in range(8):
+        for source in sources:
+            source.write_bytes(os.urandom(6 << 20))
+        final = remote.root / "inbound" / "big.xlsx"
+        final.unlink(missing_ok=True)
+        logged = len(log_lines(workdir))
+        runs = [_upload_process(source.parent, workdir) for source in sources]
+        results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+        codes = sorted(code for code, _, _ in results)
+        assert codes == [0, 1], results
+        landed = final.read_bytes()
+        assert landed in (sources[0].read_bytes(), sources[1].read_bytes()), f"round {round_number}: mixed"
+        entries = log_lines(workdir)[logged:]
+        assert sorted(str(e["result"]) for e in entries) == ["refused", "uploaded"], entries
+        [uploaded] = [e for e in entries if e["result"] == "uploaded"]
+        assert uploaded["sha256"] == hashlib.sha256(landed).hexdigest()  # the log names the bytes that are there
+        [refused] = [e for e in entries if e["result"] == "refused"]
+        overlapped += "appeared while this upload ran" in str(refused["reason"])
+        assert temporaries(remote, "big.xlsx") == []
+    if not overlapped:
+        pytest.skip("the two runs never overlapped: one always found the other's file already there")
+
+
+def test_an_upload_that_gives_up_removes_its_temporary(workdir: Path, remote: SshServer) -> None:
+    """The connection dies mid-transfer and no retry is allowed: the run ends in one line, and the temporary with
+    part of the file is removed from the server over a new connection."""
+    write_config(workdir, remote, retries=0)
+    _big_file(workdir)
+    stop = threading.Event()
+    cuts: list[int] = []
+
+    def cut_when_partial_appears() -> None:
+        while not stop.is_set() and not cuts:
+            if growing(remote, "big.xlsx"):
+                cuts.extend(remote.sessions())
+                remote.drop_connections()
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=cut_when_partial_appears)
+    watcher.start()
+    try:
+        process = _upload_process(workdir, workdir)
+        _, err = process.communicate(timeout=120)
+    finally:
+        stop.set()
+        watcher.join()
+    if not cuts:
+        pytest.skip("the upload finished before the watcher could cut it")
+    assert process.returncode == 2, err
+    assert "broke off" in one_line(err) and "Socket exception" not in err
+    assert inbound(remote) == []
+    assert [entry["result"] for entry in log_lines(workdir)] == ["failed"]
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(ended.stdout)
+
+
+def test_the_next_upload_sweeps_what_killed_runs_left(workdir: Path, remote: SshServer) -> None:
+    """Temporaries a killed run left (its process gone, or a day old) go at the next upload to that folder; a
+    running upload's temporary, and another machine's of today, stay."""
+    from calaimfiles.writing.output import temporary_name
+
+    folder = remote.root / "inbound"
+    here = temporary_name("x.xlsx").split(".calaimfiles-", 1)[1].split("-", 1)[0]  # this machine, as named
+    names = {
+        "dead": f".x.xlsx.calaimfiles-{here}-{_dead_pid()}-0a1b2c3d.part",
+        "old": ".y.xlsx.calaimfiles-elsewhere-123-0a1b2c3d.part",
+        "running": f".z.xlsx.calaimfiles-{here}-{os.getpid()}-0a1b2c3d.part",
+        "fresh": ".w.xlsx.calaimfiles-elsewhere-456-0a1b2c3d.part",
+        "theirs": ".v.xlsx.part",  # not ours: never touched
+    }
+    for name in names.values():
+        (folder / name).write_bytes(b"part of a file")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(folder / names["old"], (two_days_ago, two_days_ago))
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 0, err
+    assert inbound(remote) == sorted([names["running"], names["fresh"], names["theirs"], "rtf_clean.xlsx"])
+
+
+def test_a_wrong_key_passphrase_is_final_and_one_line(workdir: Path, remote: SshServer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = workdir / "locked_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "open sesame", "-f", str(locked)], check=True)
+    write_config(workdir, remote, key_file=str(locked), retries=3)
+    monkeypatch.setenv("CALAIMFILES_KEY_PASSPHRASE", "open sesame!")
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 2
+    assert "passphrase" in one_line(err) and "is wrong" in err  # not retried as a network failure
+    assert "open sesame" not in err
+    assert [entry["result"] for entry in log_lines(workdir)] == ["failed"]
+
+
+def test_a_fifo_is_refused_by_upload_in_one_line(workdir: Path, remote: SshServer) -> None:
+    fifo = workdir / "rtf.xlsx"
+    os.mkfifo(fifo)
+    code, _, err = run("upload", fifo, "--profile", "plan", "--as-of", ON_TIME)
+    assert code == 2 and "is a named pipe (FIFO), not a file" in one_line(err), err
+    assert inbound(remote) == []

@@ -10,6 +10,7 @@ import typer
 from calaimfiles.commands.common import AsOf, as_of_day, fail, parse_month, resolve_plan
 from calaimfiles.commands.progress import TransferProgress
 from calaimfiles.commands.sftp import AskPassword, ProfileName, open_profile, secrets_for, transport_errors
+from calaimfiles.paths import input_problem, shown
 
 
 def upload_command(
@@ -44,8 +45,8 @@ def upload_command(
     profile = open_profile(profile_name)
     request = ValidationRequest(as_of=as_of_day(as_of), period=parse_month(period), plan=resolve_plan(profile.plan))
     for path in files:
-        if not path.is_file():
-            fail(f"{path}: no such file")
+        if (problem := input_problem(path)) is not None:
+            fail(f"{shown(path)}: {problem}")
     secrets = secrets_for(profile, ask_password)
     refused = failed_checks = False
     with TransferProgress("sending", quiet=quiet) as progress, Link(

@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import paramiko
@@ -82,15 +83,12 @@ def connect(profile: SftpProfile, secrets: Secrets = Secrets()) -> Session:
     if profile.known_hosts.is_file():
         client.load_host_keys(str(profile.known_hosts))
     client.set_missing_host_key_policy(_RefuseUnknownKey())
-    key_file = profile.key_file
-    if key_file is not None and not key_file.is_file():
-        raise TransportError(f"the key file {key_file} of profile {profile.name!r} does not exist")
+    key = _private_key(profile.key_file, profile.name, secrets.passphrase) if profile.key_file is not None else None
     try:
         client.connect(
-            profile.host, profile.port, username=profile.user,
-            key_filename=str(key_file) if key_file is not None else None,
-            passphrase=secrets.passphrase, password=secrets.password,
-            allow_agent=key_file is None, look_for_keys=False,
+            profile.host, profile.port, username=profile.user, pkey=key,
+            password=secrets.password,
+            allow_agent=key is None, look_for_keys=False,
             timeout=profile.timeout, banner_timeout=profile.timeout, auth_timeout=profile.timeout,
             channel_timeout=profile.timeout,
         )
@@ -104,6 +102,36 @@ def connect(profile: SftpProfile, secrets: Secrets = Secrets()) -> Session:
             raise connection_error(error, profile) from None
         raise
     return Session(client, sftp, profile)
+
+
+_KEY_TYPES: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
+
+
+def _private_key(path: Path, profile_name: str, passphrase: str | None) -> paramiko.PKey:
+    """The profile's key file, unlocked. Loaded here rather than by paramiko's login, which would take a wrong
+    passphrase for one more failure of the connection and have it retried: a key that cannot be unlocked is
+    final, and said so."""
+    if not path.is_file():
+        raise TransportError(f"the key file {path} of profile {profile_name!r} does not exist")
+    for kind in _KEY_TYPES:
+        try:
+            key = kind.from_private_key_file(str(path), password=passphrase)
+        except paramiko.PasswordRequiredException:
+            raise TransportError(f"the key file {path} is protected by a passphrase: set {PASSPHRASE_VARIABLE}, "
+                                 "or run in a terminal to be asked for it") from None
+        except (paramiko.SSHException, ValueError):
+            continue  # another type of key, or a wrong passphrase
+        except OSError as error:
+            raise TransportError(f"the key file {path} cannot be read ({error.strerror or type(error).__name__})"
+                                 ) from None
+        certificate = path.with_name(f"{path.name}-cert.pub")
+        if certificate.is_file():
+            key.load_certificate(str(certificate))
+        return key
+    if passphrase:
+        raise TransportError(f"the key file {path} cannot be unlocked: the passphrase in {PASSPHRASE_VARIABLE} "
+                             "(or typed) is wrong, or the file is not a private key")
+    raise TransportError(f"the key file {path} is not a private key calaimfiles can read (Ed25519, ECDSA or RSA)")
 
 
 def offered_key(profile: SftpProfile) -> paramiko.PKey:
@@ -139,9 +167,6 @@ def connection_error(error: Exception, profile: SftpProfile) -> TransportError:
             f"THE HOST KEY OF {profile.address} HAS CHANGED: {profile.known_hosts} has {known}, the server "
             f"offers {describe(error.key)}; refused (someone may be intercepting the connection: ask the plan "
             "before trusting the new key)", error.key)
-    if isinstance(error, paramiko.PasswordRequiredException):
-        return TransportError(f"the key file {profile.key_file} is protected by a passphrase: set "
-                              f"{PASSPHRASE_VARIABLE}, or run in a terminal to be asked for it")
     if isinstance(error, paramiko.AuthenticationException):
         how = f"key {profile.key_file}" if profile.key_file else f"the ssh agent or {PASSWORD_VARIABLE}"
         return TransportError(f"{server} refused the login ({how}): check the user name and that the plan has "
@@ -210,8 +235,11 @@ class Link:
             self._session.close()
             self._session = None
 
-    def run(self, step: Callable[[paramiko.SFTPClient], T], remote: str) -> T:
-        """`step(sftp)` with retries; `remote` names the remote path in messages. The last failure is raised."""
+    def run(self, step: Callable[[paramiko.SFTPClient], T], remote: str,
+            on_retry: Callable[[TransportError, float], None] | None = None) -> T:
+        """`step(sftp)` with retries; `remote` names the remote path in messages (the address is added to it).
+        `on_retry` hears of each failed try that is tried again, as well as the link's own. The last failure is
+        raised."""
         attempt = 0
         while True:
             try:
@@ -220,6 +248,8 @@ class Link:
                 if not error.transient or attempt >= self.profile.retries:
                     raise
                 pause = self.profile.backoff * 2 ** attempt
+                if on_retry is not None:
+                    on_retry(error, pause)
                 self._on_retry(error, pause)
                 self._sleep(pause)
                 attempt += 1

@@ -1,10 +1,14 @@
 """Putting a return file on the plan's server so that the plan never sees half of it.
 
-The file goes to a hidden temporary name in the inbound folder (`.NAME.part`: a plan's pick-up job looking for
-`*.xlsx` passes it by), its size is checked on the server, then it is renamed with OpenSSH's atomic
-posix-rename. A dropped connection is retried (`session.Link`), starting the copy over. An existing file
-of the same name is never replaced unless asked. Whether a file is fit to go (no errors, inside its window)
-is decided before any of this, by `readiness`.
+The file goes to a hidden temporary name of its own in the inbound folder
+(`.NAME.calaimfiles-HOST-PID-XXXXXXXX.part`: a plan's pick-up job looking for `*.xlsx` passes it by, and two
+uploads of one name never share it), its size is checked on the server, then it is renamed to its final name.
+The plain sFTP rename never replaces a file (OpenSSH links the new name first), so of two uploads of one name at
+once exactly one lands and the other is refused; with `--replace`, OpenSSH's atomic posix-rename replaces. A
+dropped connection is retried (`session.Link`), starting the copy over; an upload that gives up removes its
+temporary over a new connection, and each upload first removes the temporaries that earlier runs left behind
+(`writing.output.left_behind`). Whether a file is fit to go (no errors, inside its window) is decided before any
+of this, by `readiness`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from calaimfiles.transport import log
 from calaimfiles.transport.profile import SftpProfile
 from calaimfiles.transport.session import Link, TransportError, connect
 from calaimfiles.validate import InputError, SheetResult, ValidationRequest, validate_file
+from calaimfiles.writing.output import left_behind, temporary_name
 
 # The findings that mean "not this window" rather than "wrong content" (rules/windows.py registers them).
 WINDOW_CODES = frozenset({"WINDOW-LATE", "PERIOD-FUTURE", "PERIOD-OLD"})
@@ -83,8 +88,8 @@ def remote_path(profile: SftpProfile, local: Path) -> str:
 
 
 def partial_path(profile: SftpProfile, local: Path) -> str:
-    """Where the file is written before its rename: hidden, and not matching `*.xlsx`."""
-    return posixpath.join(profile.inbound, f".{local.name}.part")
+    """A new place to write the file before its rename: hidden, not matching `*.xlsx`, this upload's alone."""
+    return posixpath.join(profile.inbound, temporary_name(local.name))
 
 
 class Status(enum.Enum):
@@ -125,8 +130,9 @@ class UploadJob:
     progress: Callable[[Path], Progress | None] = lambda path: None
 
     def run(self, path: Path) -> Outcome:
-        target = f"{self.profile.address}:{remote_path(self.profile, path)}"
-        outcome = Outcome(path, target, Status.WOULD_UPLOAD if self.dry_run else Status.UPLOADED)
+        remote = remote_path(self.profile, path)
+        outcome = Outcome(path, f"{self.profile.address}:{remote}", Status.WOULD_UPLOAD if self.dry_run
+                          else Status.UPLOADED)
         try:
             state = readiness(path, self.request)
             obstacles = state.reasons()
@@ -138,32 +144,41 @@ class UploadJob:
             return self._refused(outcome, obstacles)
         outcome.overridden = obstacles
         if self.dry_run:
-            outcome.replaced = self.link.run(lambda sftp: exists(sftp, remote_path(self.profile, path)), target)
+            outcome.replaced = self.link.run(lambda sftp: exists(sftp, remote), remote)
             if outcome.replaced and not self.replace:
-                return self._refused(outcome, [f"{target} is already there; --replace overwrites it"])
+                return self._refused(outcome, [f"{outcome.target} is already there; --replace overwrites it"])
             return outcome
+        partial = partial_path(self.profile, path)  # one name for every try of this upload
+
+        def retrying(error: TransportError, pause: float) -> None:
+            self._log(outcome, "failed", f"{error}; trying again in {pause:g} s")
+
         try:
-            self.link.run(lambda sftp: send(sftp, self.profile, path, replace=self.replace,
-                                            progress=self.progress(path)), target)
+            outcome.replaced = self.link.run(
+                lambda sftp: send(sftp, self.profile, path, partial, replace=self.replace,
+                                  progress=self.progress(path)), remote, on_retry=retrying)
         except RemoteExists as error:
             return self._refused(outcome, [str(error)])
         except TransportError as error:
             self._log(outcome, "failed", str(error))
+            self._remove_partial(partial)
             raise
         except KeyboardInterrupt:
             self._log(outcome, "failed", "interrupted")
-            self._remove_partial(path)
+            self._remove_partial(partial)
             raise
-        self._log(outcome, "uploaded", "; ".join(f"forced over: {reason}" for reason in obstacles))
+        notes = [f"forced over: {reason}" for reason in obstacles] + (["replaced the file there"]
+                                                                      if outcome.replaced else [])
+        self._log(outcome, "uploaded", "; ".join(notes))
         return outcome
 
-    def _remove_partial(self, path: Path) -> None:
-        """After Ctrl-C the session may be broken mid-packet: remove the temporary file over a new one, briefly
-        (best effort; a second Ctrl-C stops it)."""
+    def _remove_partial(self, partial: str) -> None:
+        """After Ctrl-C or a failure the session may be broken mid-packet: remove the temporary file over a new
+        one, briefly (best effort; a second Ctrl-C stops it, and the next upload's sweep catches what is left)."""
         self.link.close()
         brief = self.profile.model_copy(update={"timeout": min(self.profile.timeout, 5.0)})
         with contextlib.suppress(Exception), connect(brief, self.link.secrets) as session:
-            session.sftp.remove(partial_path(self.profile, path))
+            session.sftp.remove(partial)
 
     def _refused(self, outcome: Outcome, reasons: list[str]) -> Outcome:
         outcome.status = Status.WOULD_REFUSE if self.dry_run else Status.REFUSED
@@ -189,12 +204,15 @@ def exists(sftp: paramiko.SFTPClient, remote: str) -> bool:
     return True
 
 
-def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, *, replace: bool = False,
-         progress: Progress | None = None) -> str:
-    """One try at putting `local` in the inbound folder; returns its remote path. Raises RemoteExists."""
+def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, partial: str, *, replace: bool = False,
+         progress: Progress | None = None) -> bool:
+    """One try at putting `local` in the inbound folder through the temporary `partial` (`partial_path`; the
+    same for each try of one upload, so that a try that broke off leaves nothing the next does not replace);
+    returns whether a file already there was replaced (only with `replace`). Raises RemoteExists."""
     target = remote_path(profile, local)
-    partial = partial_path(profile, local)
-    if not replace and exists(sftp, target):
+    sweep_temporaries(sftp, profile.inbound)
+    was_there = exists(sftp, target)
+    if was_there and not replace:
         raise RemoteExists(f"{profile.address}:{target} is already there; --replace overwrites it")
     size = local.stat().st_size
     try:
@@ -203,22 +221,56 @@ def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, *, replac
         arrived = sftp.stat(partial).st_size
         if arrived != size:
             raise TransportError(f"only {arrived} of {size} bytes of {local.name} arrived", transient=True)
-        _rename(sftp, partial, target)
+        replaced = _claim(sftp, partial, target, replace, f"{profile.address}:{target}")
     except BaseException:
         _forget(sftp, partial)
         raise
     _confirm(sftp, target, size)
-    return target
+    return replaced or was_there
 
 
-def _rename(sftp: paramiko.SFTPClient, partial: str, target: str) -> None:
-    """posix-rename is atomic and replaces; a server without it gets a plain rename (which will not replace)."""
+def _claim(sftp: paramiko.SFTPClient, partial: str, target: str, replace: bool, shown: str) -> bool:
+    """Give the finished file its final name; returns whether that replaced a file.
+
+    Without `replace`, the plain sFTP rename, which OpenSSH does by linking the new name (it fails when the name
+    is taken, even by a file that arrived a moment ago): RemoteExists. With it, posix-rename, atomic and
+    replacing (a server without that extension gets the plain rename).
+    """
+    if replace:
+        there = exists(sftp, target)
+        try:
+            sftp.posix_rename(partial, target)
+            return there
+        except OSError as error:
+            if getattr(error, "errno", None) is not None:
+                raise
     try:
-        sftp.posix_rename(partial, target)
-    except OSError as error:
-        if getattr(error, "errno", None) is not None:
-            raise
         sftp.rename(partial, target)
+    except OSError as error:
+        if getattr(error, "errno", None) is None and exists(sftp, target):
+            raise RemoteExists(f"{shown} appeared while this upload ran (another upload?); --replace overwrites "
+                               "it") from None
+        raise
+    return False
+
+
+def sweep_temporaries(sftp: paramiko.SFTPClient, folder: str) -> list[str]:
+    """Remove the temporaries that earlier uploads left in `folder` when they were killed or lost the connection
+    for good (`left_behind`): never one of a run still going. Best effort: returns what was removed."""
+    removed: list[str] = []
+    try:
+        entries = sftp.listdir_attr(folder)
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.st_mode is None or not stat.S_ISREG(entry.st_mode):
+            continue
+        if not left_behind(entry.filename, float(entry.st_mtime or 0), other_machines=True):
+            continue
+        with contextlib.suppress(OSError):
+            sftp.remove(posixpath.join(folder, entry.filename))
+            removed.append(entry.filename)
+    return removed
 
 
 def _confirm(sftp: paramiko.SFTPClient, target: str, size: int) -> None:

@@ -16,6 +16,7 @@ import filecmp
 import itertools
 import os
 import re
+import secrets
 import shutil
 import socket
 import stat
@@ -180,33 +181,59 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
+def _host() -> str:
+    """This machine's name as temporaries carry it (letters and digits only)."""
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+
+
 def _marker() -> str:
     """`calaimfiles-HOST-`: the temporaries of this machine's runs, told apart from another machine's in a shared
     folder (whose process ids mean nothing here)."""
-    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
-    return f"calaimfiles-{host}-"
+    return f"calaimfiles-{_host()}-"
+
+
+def temporary_name(name: str) -> str:
+    """`.NAME.calaimfiles-HOST-PID-XXXXXXXX.part`, for a file written elsewhere than this disk (an sFTP server):
+    hidden, not matching NAME's own pattern, its own to this run, and saying which run of which machine wrote it."""
+    return f".{name}.{_marker()}{os.getpid()}-{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+
+
+_TEMPORARY = re.compile(r"\..+\.calaimfiles-([A-Za-z0-9]+)-([0-9]+)-[a-z0-9_]+" + re.escape(TEMPORARY_SUFFIX))
+
+
+def left_behind(name: str, modified: float, *, other_machines: bool = False) -> bool:
+    """Whether `name` is a temporary that a run of calaimfiles can no longer finish: a run of this machine whose
+    process has ended, or that is older than a day (its pid may name another process by now). Another machine's
+    temporaries count only with `other_machines`, and only once older than a day (their pids mean nothing here)."""
+    found = _TEMPORARY.fullmatch(name)
+    if found is None:
+        return False
+    this_machine, pid = found.group(1) == _host(), int(found.group(2))
+    if this_machine and pid == os.getpid():
+        return False
+    if not (this_machine or other_machines):
+        return False
+    return time.time() - modified >= STALE_AFTER or (this_machine and not _running(pid))
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Remove the temporaries that runs of calaimfiles on this machine left in `folder` when they were killed
-    (SIGKILL, a crash): its own files only, recognised by name, owned by this user, whose process has ended or
-    which are older than a day. Returns what was removed; a file that cannot be removed is left alone."""
-    pattern = re.compile(r"\..+\." + re.escape(_marker()) + r"([0-9]+)-[a-z0-9_]+" + re.escape(TEMPORARY_SUFFIX))
+    (SIGKILL, a crash): its own files only, recognised by name (`left_behind`), owned by this user. Returns what
+    was removed; a file that cannot be removed is left alone."""
     removed: list[Path] = []
     try:
         names = os.listdir(folder)
     except OSError:
         return removed
     for name in names:
-        found = pattern.fullmatch(name)
-        if found is None or int(found.group(1)) == os.getpid():
+        if _TEMPORARY.fullmatch(name) is None:
             continue
         candidate = folder / name
         try:
             info = candidate.lstat()
             if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
                 continue
-            if _running(int(found.group(1))) and time.time() - info.st_mtime < STALE_AFTER:
+            if not left_behind(name, info.st_mtime):
                 continue
             candidate.unlink()
         except OSError:
