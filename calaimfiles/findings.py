@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+KEPT_PER_SHEET = 500_000  # findings kept of one sheet; beyond, only counted (a hostile file makes millions)
+
 
 class Severity(enum.IntEnum):
     """How much a finding matters; the plan rejects a file for errors only."""

@@ -94,9 +94,15 @@ class SheetResult:
     sheet: str
     rows: int
     findings: list[Finding]
+    # Past KEPT_PER_SHEET findings are counted, not kept: (code, severity, fixable) -> how many.
+    not_kept: dict[tuple[str, Severity, bool], int] = field(default_factory=dict)
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity == severity)
+        return (sum(1 for f in self.findings if f.severity == severity)
+                + sum(n for (_, level, _), n in self.not_kept.items() if level == severity))
+
+    def fixable(self) -> int:
+        return sum(1 for f in self.findings if f.fixable) + sum(n for (_, _, fix), n in self.not_kept.items() if fix)
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -128,13 +134,17 @@ class CheckedFile:
         results = []
         for table in self.tables:
             findings = [f for f in table.findings if selection.wants(f.code)]
-            findings.sort(key=_finding_order)
-            results.append(SheetResult(self.path, table.layout.name, table.sheet, len(table), findings))
+            in_sheet_order(findings)
+            not_kept = {key: n for key, n in table.not_kept.items() if selection.wants(key[0])}
+            results.append(SheetResult(self.path, table.layout.name, table.sheet, len(table), findings, not_kept))
         return results
 
 
-def _finding_order(finding: Finding) -> tuple[int, int, str]:
-    return finding.row or 0, column_number(finding.cell), finding.code
+def in_sheet_order(findings: list[Finding]) -> None:
+    """Sort by row, then column, then code, in place. Two stable sorts on plain keys rather than one on tuples:
+    a million findings would otherwise hold a million key tuples at once."""
+    findings.sort(key=lambda finding: finding.code)
+    findings.sort(key=lambda finding: (finding.row or 0) << 16 | column_number(finding.cell))
 
 
 def check_file(path: Path, request: ValidationRequest) -> CheckedFile:
@@ -449,7 +459,7 @@ def _merge(outcome: FileOutcome, sheet: str, findings: list[Finding], selection:
     for result in outcome.results:
         if result.sheet == sheet:
             result.findings.extend(f for f in findings if selection.wants(f.code))
-            result.findings.sort(key=_finding_order)
+            in_sheet_order(result.findings)
 
 
 def read_tables(path: Path, request: ValidationRequest) -> list[Table]:

@@ -21,7 +21,7 @@ from calaimfiles.commands.common import (
     one_line_errors,
     report_console,
 )
-from calaimfiles.findings import Severity
+from calaimfiles.findings import KEPT_PER_SHEET, Severity
 from calaimfiles.fixing import CellFix, FixOutcome, NotFixed, check_fixable, plan_fixes, write_fixed
 from calaimfiles.report import Run
 from calaimfiles.report.text import render_text
@@ -70,6 +70,7 @@ def _fix(path: Path, output: Path | None, force: bool, in_place: bool, request: 
     results = validate_file(path, request)
     outcome = write_fixed(path, destination, plan_fixes(results))
     _print_changes(console, path, outcome, show_values)
+    _print_not_examined(console, results)
     console.print(f"Wrote {destination}", soft_wrap=True)
     console.print()
     return _remaining(console, validate_file(destination, request), show_values)
@@ -93,6 +94,7 @@ def _fix_in_place(path: Path, request: ValidationRequest, console: Console, show
         outcome = write_fixed(target, target, plan)
         os.chmod(target, mode)  # the fixed file replaces the original: keep who may read it
     _print_changes(console, path, outcome, show_values)
+    _print_not_examined(console, results)
     console.print(f"Wrote {target}{through} (the original is in {backup})", soft_wrap=True)
     console.print()
     return _remaining(console, validate_file(path, request), show_values)
@@ -125,6 +127,14 @@ def _print_changes(console: Console, path: Path, outcome: FixOutcome, show_value
             line.append(f"  {', '.join(fix.codes)}", style="green")
             console.print(line, soft_wrap=True)
         _print_not_fixed(console, [n for n in outcome.not_fixed if n.sheet == sheet])
+
+
+def _print_not_examined(console: Console, results: list[SheetResult]) -> None:
+    """Fixable cells past the findings kept of a sheet (`KEPT_PER_SHEET`) were counted, not fixed: say so."""
+    more = sum(n for result in results for (_, _, fixable), n in result.not_kept.items() if fixable)
+    if more:
+        console.print(Text(f"{more:,} more cells could be fixed, past the {KEPT_PER_SHEET:,} findings kept of a "
+                           "sheet: run fix again on the fixed file", style="yellow"), soft_wrap=True)
 
 
 def _print_not_fixed(console: Console, not_fixed: list[NotFixed]) -> None:

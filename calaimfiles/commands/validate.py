@@ -25,9 +25,10 @@ from calaimfiles.commands.common import (
 from calaimfiles.commands.progress import FileProgress
 from calaimfiles.findings import Severity
 from calaimfiles.paths import same_place
-from calaimfiles.report import Run
+from calaimfiles.report import MAX_LISTED, Run
 from calaimfiles.report.machine import render_github, render_json, render_junit
 from calaimfiles.report.sarif import render_sarif
+from calaimfiles.report.streamed import write_chunks
 from calaimfiles.report.text import render_text
 from calaimfiles.validate import (
     InputError,
@@ -96,6 +97,11 @@ def validate_command(
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar and no notes such as 'Wrote PATH'; the report and every problem "
                               "are shown as usual.")] = False,
+    max_listed: Annotated[int, typer.Option(
+        "--max-listed", min=0, metavar="N",
+        help="List at most N findings per sheet in the text report and the HTML report, then one line for the "
+             "rest by code (0: list all). The counts, the exit code and the other formats include every finding.",
+    )] = MAX_LISTED,
 ) -> None:
     """Check CalAIM files and explain everything the plan would reject.
 
@@ -123,10 +129,10 @@ def validate_command(
     reports = report or []
     _check_reports(reports, files, partners, force)
     _check_all(run, paths, files, request, against, otf or [], quiet, jobs or default_jobs())
-    _render(run, output_format, show_values)
+    _render(run, output_format, show_values, max_listed)
     code = run.exit_code(Severity.WARNING if fail_on is FailOn.warning else Severity.ERROR)
     for destination in reports:
-        if not _write_report(destination, run, files[0], show_values, force, quiet):
+        if not _write_report(destination, run, files[0], show_values, force, quiet, max_listed):
             code = 2
     raise typer.Exit(code)
 
@@ -188,7 +194,8 @@ def _is_workbook(path: Path) -> bool:
     return path.suffix.lower() in WORKBOOK_REPORT
 
 
-def _write_report(destination: Path, run: Run, source: Path, show_values: bool, force: bool, quiet: bool) -> bool:
+def _write_report(destination: Path, run: Run, source: Path, show_values: bool, force: bool, quiet: bool,
+                  max_listed: int) -> bool:
     """Write one --report; False when it could not be written, which one line on stderr explains."""
     try:
         if _is_workbook(destination) and run.failures:
@@ -204,7 +211,7 @@ def _write_report(destination: Path, run: Run, source: Path, show_values: bool, 
         else:
             from calaimfiles.report.html import render_html
 
-            page = render_html(run, show_values=show_values)
+            page = render_html(run, show_values=show_values, max_listed=max_listed)
             with atomic_output(destination) as partial:
                 partial.write_text(page, encoding="utf-8")
             notes = []
@@ -218,14 +225,21 @@ def _write_report(destination: Path, run: Run, source: Path, show_values: bool, 
     return True
 
 
-def _render(run: Run, output_format: OutputFormat, show_values: bool) -> None:
+def _render(run: Run, output_format: OutputFormat, show_values: bool, max_listed: int) -> None:
     if output_format is OutputFormat.text:
         console, on_terminal = report_console()
         if run.results or not run.failures:
-            render_text(run, console, show_values or on_terminal)
+            render_text(run, console, show_values or on_terminal, max_listed)
         return
     renderers = {OutputFormat.json: render_json, OutputFormat.junit: render_junit, OutputFormat.github: render_github,
                  OutputFormat.sarif: render_sarif}
-    text = renderers[output_format](run, show_values)
-    if text:
-        typer.echo(text)
+    wrote = False
+
+    def write(text: str) -> None:
+        nonlocal wrote
+        wrote = True
+        typer.echo(text, nl=False)
+
+    write_chunks(renderers[output_format](run, show_values), write)
+    if wrote:
+        typer.echo()

@@ -18,7 +18,7 @@ from html import escape
 
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.paths import shown
-from calaimfiles.report import Run
+from calaimfiles.report import MAX_LISTED, Run, left_out, listed
 from calaimfiles.rules import get_rule
 
 _NO_COLUMN = "(no column)"
@@ -138,8 +138,10 @@ _POLICY = (f"default-src 'none'; style-src {_hash(_STYLE)}; script-src {_hash(_S
            "base-uri 'none'; form-action 'none'")
 
 
-def render_html(run: Run, *, show_values: bool = False, title: str = "calaimfiles report") -> str:
-    """The whole page as one string: summary, charts of findings by rule and by column, the findings table."""
+def render_html(run: Run, *, show_values: bool = False, title: str = "calaimfiles report",
+                max_listed: int = MAX_LISTED) -> str:
+    """The whole page as one string: summary, charts of findings by rule and by column (all of them), the
+    findings table (the first `max_listed` of each sheet, 0: all, and a sentence for the rest)."""
     findings = run.findings()
     parts = [
         "<!DOCTYPE html>",
@@ -159,7 +161,7 @@ def render_html(run: Run, *, show_values: bool = False, title: str = "calaimfile
     ]
     if findings:
         parts += _charts()
-        parts += _table(run, show_values)
+        parts += _table(run, show_values, max_listed)
     else:
         parts.append('<h2 id="findings-heading">Findings</h2>')
         parts.append('<p class="ok">No problems found.</p>')
@@ -239,14 +241,14 @@ def _ranked(labels: Iterable[str]) -> list[tuple[str, int]]:
     return sorted(Counter(labels).items(), key=lambda item: (-item[1], item[0]))
 
 
-def _table(run: Run, show_values: bool) -> list[str]:
+def _table(run: Run, show_values: bool, max_listed: int) -> list[str]:
     """Every finding as a row tagged with its severity; the address can preset the filter for a link or a
     headless check: `report.html#severity=error,warning`."""
     checkboxes = "".join(
         f'<label><input type="checkbox" name="severity" value="{s.label}" checked> {s.label}</label>'
         for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
     )
-    total = len(run.findings())
+    total = sum(len(listed(result.findings, max_listed)) for result in run.results)
     lines = [
         '<section aria-labelledby="findings-heading">',
         '<h2 id="findings-heading">Findings</h2>',
@@ -258,8 +260,11 @@ def _table(run: Run, show_values: bool) -> list[str]:
         "<tbody>",
     ]
     for result in run.results:
-        lines += [_row(shown(result.path), result.sheet, f, show_values) for f in result.findings]
-    lines += ["</tbody>", "</table>", "</section>"]
+        lines += [_row(shown(result.path), result.sheet, f, show_values) for f in listed(result.findings, max_listed)]
+    lines += ["</tbody>", "</table>"]
+    lines += [f'<p class="left-out">{escape(shown(result.path))}, sheet {escape(result.sheet)}: {escape(rest)}</p>'
+              for result in run.results if (rest := left_out(result, max_listed))]
+    lines.append("</section>")
     return lines
 
 

@@ -7,16 +7,17 @@ As in every machine output, messages quote member values only with `show_values`
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import calaimfiles
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.paths import shown
-from calaimfiles.report import Run
+from calaimfiles.report import Run, not_kept_sentence
+from calaimfiles.report.streamed import Lazy, json_chunks
 from calaimfiles.rules.registry import all_rules
 from calaimfiles.validate import SheetResult
 
@@ -25,8 +26,9 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render_sarif(run: Run, show_values: bool = False) -> str:
-    codes = {f.code for f in run.findings()}
+def render_sarif(run: Run, show_values: bool = False) -> Iterator[str]:
+    """The SARIF log in pieces (`streamed`): the results are written as they are made."""
+    codes = {f.code for result in run.results for f in result.findings}
     rules = [rule for rule in all_rules() if rule.code in codes]  # catalogue order, so the output is stable
     index = {rule.code: position for position, rule in enumerate(rules)}
     driver = {
@@ -45,25 +47,30 @@ def render_sarif(run: Run, show_values: bool = False) -> str:
         ],
     }
     invocation: dict[str, Any] = {"executionSuccessful": not run.failures}
-    if run.failures:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": shown(reason)}, "locations": [_file_location(path)]}
-            for path, reason in run.failures
-        ]
+    notifications = [
+        {"level": "error", "message": {"text": shown(reason)}, "locations": [_file_location(path)]}
+        for path, reason in run.failures
+    ] + [
+        {"level": "warning", "message": {"text": f"sheet {result.sheet!r}: {not_kept_sentence(result)}"},
+         "locations": [_file_location(str(result.path))]}
+        for result in run.results if result.not_kept
+    ]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     document = {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [{
             "tool": {"driver": driver},
             "invocations": [invocation],
-            "results": [
+            "results": Lazy(
                 _result(result, finding, index[finding.code], show_values)
                 for result in run.results
                 for finding in result.findings
-            ],
+            ),
         }],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    return json_chunks(document)
 
 
 def _result(result: SheetResult, finding: Finding, rule_index: int, show_values: bool) -> dict[str, Any]:

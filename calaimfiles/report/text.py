@@ -8,13 +8,15 @@ from rich.table import Table
 from rich.text import Text
 
 from calaimfiles.findings import Severity
-from calaimfiles.report import Run
+from calaimfiles.report import MAX_LISTED, Run, left_out, listed
 from calaimfiles.wording import plural
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def render_text(run: Run, console: Console, show_values: bool) -> None:
+def render_text(run: Run, console: Console, show_values: bool, max_listed: int = MAX_LISTED) -> None:
+    """A table per sheet, its findings by row (the first `max_listed`, then a line for the rest), then the
+    summary line, which counts them all."""
     for result in run.results:
         heading = Text.assemble(
             (str(result.path), "bold"), f"  {result.layout}, sheet {result.sheet!r}, {plural(result.rows, 'row')}"
@@ -30,7 +32,7 @@ def render_text(run: Run, console: Console, show_values: bool) -> None:
         table.add_column("Code")
         table.add_column("Problem", overflow="fold")
         previous_row: int | None = -1
-        for finding in result.findings:
+        for finding in listed(result.findings, max_listed):
             if previous_row != -1 and finding.row != previous_row:
                 table.add_section()
             label = "" if finding.row == previous_row else (str(finding.row) if finding.row else "file")
@@ -41,6 +43,8 @@ def render_text(run: Run, console: Console, show_values: bool) -> None:
             table.add_row(label, finding.cell or "", Text(finding.severity.label, style=_STYLE[finding.severity]),
                           finding.code, problem)
         console.print(table)
+        if rest := left_out(result, max_listed):
+            console.print(Text(f"  {rest}", style="yellow"))
     console.print(summary_line(run))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from calaimfiles.findings import Finding, Fix, Severity, cell_name
+from calaimfiles.findings import KEPT_PER_SHEET, Finding, Fix, Severity, cell_name
 from calaimfiles.layouts import Column, FieldType, Layout
 from calaimfiles.reading.header import HeaderMatch
 from calaimfiles.reading.workbook import Sheet
@@ -73,6 +73,9 @@ class Table:
     sheets: list[Table] = field(default_factory=list, repr=False)
     sheet_of: np.ndarray | None = field(default=None, repr=False)
     _most_common: dict[str, Any] = field(default_factory=dict, repr=False)
+    _rows: list[int] | None = field(default=None, repr=False)
+    # Findings past KEPT_PER_SHEET, counted by (code, severity, fixable) instead of kept.
+    not_kept: Counter[tuple[str, Severity, bool]] = field(default_factory=Counter, repr=False)
 
     def __len__(self) -> int:
         return len(self.excel_rows)
@@ -99,11 +102,15 @@ class Table:
         sheet_column = self.header.columns.get(column_id) if column_id else None
         message = f"{column.name} {text}" if column and text[:1].islower() else text
         raw = self.raw[column_id] if column_id and show_value else None
+        rows = self._row_numbers()
         for n, position in enumerate(positions):
-            row = int(self.excel_rows[position])
+            row = rows[position]
             value = raw[position] if raw is not None else None
             fix = Fix(fix_values[n]) if fix_values is not None else None
             owner = self if self.sheet_of is None else self.sheets[self.sheet_of[position]]
+            if len(owner.findings) >= KEPT_PER_SHEET:
+                owner.not_kept[rule.code, rule.severity if severity is None else severity, fix is not None] += 1
+                continue
             owner.findings.append(
                 Finding(
                     code=rule.code,
@@ -118,6 +125,13 @@ class Table:
                     member_data=column.member if column else True,
                 )
             )
+
+    def _row_numbers(self) -> list[int]:
+        """The Excel row of each position as one Python int, shared by every finding on that row (a file with a
+        problem in every cell would otherwise hold an int per finding)."""
+        if self._rows is None:
+            self._rows = self.excel_rows.tolist()
+        return self._rows
 
     def select(self, column_ids: Sequence[str]) -> pd.DataFrame:
         """Several columns side by side, for checks across columns such as duplicate keys."""

@@ -22,15 +22,12 @@ from starlette.routing import BaseRoute, Route
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.fixing import FixOutcome, check_fixable, plan_fixes, write_fixed
 from calaimfiles.layouts import ProfileError
-from calaimfiles.report import Run
+from calaimfiles.report import MAX_LISTED, Run
 from calaimfiles.validate import SheetResult, ValidationRequest, validate_file, validate_files, validate_set
 from calaimfiles.web import grid
 from calaimfiles.web.common import LOG, download, read_form, reason, render, request_for, stored_or_404
 from calaimfiles.web.page import page_of
 from calaimfiles.web.workspace import StoredFile
-
-MAX_FINDINGS_SHOWN = 2000  # a page stays quick to draw; the reports to download hold every finding
-
 
 # -- check ----------------------------------------------------------------------------------------------------
 
@@ -110,7 +107,7 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
         prefix = f"{index}-{number}"
         findings = []
         previous_row: object = object()
-        for position, finding in enumerate(result.findings[:MAX_FINDINGS_SHOWN]):
+        for position, finding in enumerate(result.findings[:MAX_LISTED]):
             findings.append(_FindingView(f"f{prefix}-{position}", finding, finding.row != previous_row))
             previous_row = finding.row
         sheet_grid = None
@@ -122,7 +119,7 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
                 LOG.error("calaimfiles serve: a grid could not be drawn (%s)", type(error).__name__)
         sheets.append({
             "result": result, "prefix": prefix, "findings": findings, "grid": sheet_grid,
-            "hidden": max(0, len(result.findings) - MAX_FINDINGS_SHOWN),
+            "hidden": max(0, len(result.findings) - MAX_LISTED),
             "errors": result.count(Severity.ERROR), "warnings": result.count(Severity.WARNING),
             "fixable": sum(1 for f in result.findings if f.fixable),
             "codes": sorted({f.code for f in result.findings}),
