@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -398,6 +399,58 @@ def test_download_fetches_a_file_sent_again_with_new_content(workdir: Path, remo
     assert (folder / "csasf (2).xlsx").read_bytes() == (EXAMPLES / "csasf_mistakes.xlsx").read_bytes()
 
 
+def test_two_downloads_into_one_folder_at_once_never_mix(workdir: Path, remote: SshServer) -> None:
+    """Two real runs (a cron job and the page, say): one fetches, the other is refused in one line or finds nothing
+    new; the file arrives once, whole, and nothing else is left in the folder."""
+    data = os.urandom(8 << 20)
+    _drop(remote, "mif.xlsx", data)
+    runs = [subprocess.Popen([sys.executable, "-m", "calaimfiles", "download", "--profile", "plan", "--quiet"],
+                             cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outcomes = [(run.wait(timeout=120), run.stderr.read() if run.stderr else "") for run in runs]
+    assert all(code == 0 or (code == 2 and "another calaimfiles run is fetching" in one_line(err))
+               for code, err in outcomes), outcomes
+    folder = workdir / "calaim"
+    assert sorted(p.name for p in folder.iterdir()) == [".calaimfiles-downloads.json", "mif.xlsx"]
+    assert (folder / "mif.xlsx").read_bytes() == data
+
+
+def test_a_download_is_refused_while_another_holds_the_folder(workdir: Path, remote: SshServer) -> None:
+    import fcntl
+
+    _drop(remote, "mif.xlsx", b"anything")
+    folder = workdir / "calaim"
+    folder.mkdir()
+    holder = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        code, _, err = run("download", "--profile", "plan")
+    finally:
+        os.close(holder)
+    assert code == 2 and "another calaimfiles run is fetching into this folder" in one_line(err)
+    assert list(folder.iterdir()) == []
+    assert run("download", "--profile", "plan", "--dry-run")[0] == 0  # a dry run only reads
+
+
+def test_a_download_sweeps_what_a_killed_download_left(workdir: Path, remote: SshServer) -> None:
+    """A download killed mid-file leaves its temporary (member rows); the next download into the folder removes it."""
+    _drop(remote, "mif.xlsx", os.urandom(64 << 20))
+    folder = workdir / "calaim"
+    killed = subprocess.Popen([sys.executable, "-m", "calaimfiles", "download", "--profile", "plan", "--quiet"],
+                              cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(folder.glob(".mif.xlsx.calaimfiles-*.part")):
+        assert killed.poll() is None and time.monotonic() < deadline, "the download never started"
+        time.sleep(0.005)
+    killed.kill()
+    killed.wait()
+    assert list(folder.glob(".mif.xlsx.calaimfiles-*.part"))
+    (remote.root / "outbound" / "mif.xlsx").unlink()
+    code, out, err = run("download", "--profile", "plan")
+    assert code == 0 and "nothing new" in out, err
+    assert list(folder.iterdir()) == []
+
+
 def test_download_dry_run_and_missing_outbound(workdir: Path, remote: SshServer) -> None:
     _drop(remote, "mif.xlsx", b"anything")
     code, out, _ = run("download", "--profile", "plan", "--dry-run")
@@ -406,6 +459,18 @@ def test_download_dry_run_and_missing_outbound(workdir: Path, remote: SshServer)
     write_config(workdir, remote, outbound=str(remote.root / "nowhere"))
     code, _, err = run("download", "--profile", "plan")
     assert code == 2 and "does not exist" in one_line(err)
+    assert one_line(err).count(f"[127.0.0.1]:{remote.port}") == 1  # the address once
+
+
+def test_trust_and_download_name_an_unreachable_server_once(workdir: Path, remote: SshServer) -> None:
+    with socket.socket() as unused:  # a port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    write_config(workdir, remote, port=port, retries=0)
+    for args in (["sftp", "trust", "--profile", "plan"], ["download", "--profile", "plan"]):
+        code, _, err = run(*args)
+        assert code == 2 and "cannot connect" in one_line(err), args
+        assert one_line(err).count(f"[127.0.0.1]:{port}") == 1, err
 
 
 # --- known_hosts ---------------------------------------------------------------------------------------------
@@ -664,6 +729,55 @@ def test_the_next_upload_sweeps_what_killed_runs_left(workdir: Path, remote: Ssh
     code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
     assert code == 0, err
     assert inbound(remote) == sorted([names["running"], names["fresh"], names["theirs"], "rtf_clean.xlsx"])
+
+
+def _on_a_terminal(folder: Path, args: list[str], answer: str) -> tuple[int, str]:
+    """Run calaimfiles with a pseudo-terminal as its controlling terminal, answer its first question, and return
+    the exit code and everything the terminal showed."""
+    import pty
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: becomes calaimfiles
+        os.chdir(folder)
+        os.execv(sys.executable, [sys.executable, "-m", "calaimfiles", *args])
+    shown = b""
+    answered = False
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not answered and b": " in shown:
+            os.write(terminal, answer.encode() + b"\n")
+            answered = True
+    os.close(terminal)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "rsa"])
+def test_a_locked_key_has_its_passphrase_asked_for_on_a_terminal(workdir: Path, remote: SshServer,
+                                                                 monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """paramiko's PKey.from_path raises TypeError for a locked key: the question must be asked all the same."""
+    locked = workdir / f"locked_{kind}"
+    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "open sesame", "-f", str(locked)], check=True)
+    authorized = remote.folder / "authorized_keys"
+    original = authorized.read_text()
+    authorized.write_text(original + Path(f"{locked}.pub").read_text())
+    monkeypatch.delenv("CALAIMFILES_KEY_PASSPHRASE", raising=False)
+    try:
+        write_config(workdir, remote, key_file=str(locked))
+        code, shown = _on_a_terminal(workdir, ["upload", str(EXAMPLES / "rtf_clean.xlsx"), "--profile", "plan",
+                                               "--as-of", ON_TIME, "--quiet"], "open sesame")
+    finally:
+        authorized.write_text(original)
+    assert f"Passphrase for {locked}:" in shown
+    assert code == 0, shown
+    assert "Traceback" not in shown and "open sesame" not in shown  # not echoed
+    assert inbound(remote) == ["rtf_clean.xlsx"]
 
 
 def test_a_wrong_key_passphrase_is_final_and_one_line(workdir: Path, remote: SshServer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,6 +14,8 @@ from calaimfiles.commands.progress import TransferProgress
 from calaimfiles.commands.sftp import AskPassword, ProfileName, open_profile, secrets_for, transport_errors
 
 if TYPE_CHECKING:
+    from calaimfiles.transport.download import DownloadState
+    from calaimfiles.transport.session import Link
     from calaimfiles.validate import ValidationRequest
 
 CHECKED_ON_ARRIVAL = ("MIF", "CSASF")
@@ -35,40 +38,50 @@ def download_command(
 
     Exit code: 0 fetched (or nothing new), 1 a fetched MIF or CSASF has errors, 2 the download failed.
     """
-    from calaimfiles.transport.download import DownloadState, fetch, outbound_files
+    from calaimfiles.transport.download import download_folder
     from calaimfiles.transport.session import Link
     from calaimfiles.validate import ValidationRequest
 
     profile = open_profile(profile_name)
     request = ValidationRequest(as_of=as_of_day(as_of), plan=resolve_plan(profile.plan))
     folder = to or profile.local_dir
-    where = f"{profile.address}:{profile.outbound}"
-    with one_line_errors(folder):
-        state = DownloadState(folder)
-    errors = False
-    with TransferProgress("fetching", quiet=quiet) as progress, Link(
-            profile, secrets_for(profile, ask_password), on_retry=lambda error, pause: progress.say(
-                f"calaimfiles: {error}; trying again in {pause:g} s", err=True)) as link:
-        with transport_errors(where):
-            new = [remote for remote in link.run(lambda sftp: outbound_files(sftp, profile), profile.outbound)
-                   if state.is_new(remote)]
-        if not new:
-            progress.say(f"nothing new in {where}")
-        for remote in new:
-            if dry_run:
-                progress.say(f"would fetch {remote.name} ({remote.size:,} bytes) into {folder}")
-                continue
-            with transport_errors(f"{profile.address}:{remote.path}"):
-                fetched = link.run(partial(fetch, remote=remote, folder=folder,
-                                           progress=progress.file(remote.name, remote.size)), remote.path)
-            state.remember(fetched)
-            if fetched.duplicate:
-                progress.say(f"{remote.name}: already in {folder} with the same content")
-                continue
-            renamed = f" (your {remote.name} differs and was kept)" if fetched.local.name != remote.name else ""
-            progress.say(f"fetched {remote.name} -> {fetched.local}{renamed}")
-            errors |= _check_arrival(fetched.local, request, progress)
+    with contextlib.ExitStack() as held:
+        with one_line_errors(folder):
+            state = held.enter_context(download_folder(folder, dry_run=dry_run))
+        with TransferProgress("fetching", quiet=quiet) as progress, Link(
+                profile, secrets_for(profile, ask_password), on_retry=lambda error, pause: progress.say(
+                    f"calaimfiles: {error}; trying again in {pause:g} s", err=True)) as link:
+            errors = _fetch_new(link, state, folder, request, progress, dry_run)
     raise typer.Exit(1 if errors else 0)
+
+
+def _fetch_new(link: Link, state: DownloadState, folder: Path, request: ValidationRequest,
+               progress: TransferProgress, dry_run: bool) -> bool:
+    """Fetch (or, dry, list) what the folder has not had yet; True when a fetched MIF or CSASF has errors."""
+    from calaimfiles.transport.download import fetch, outbound_files
+
+    profile = link.profile
+    with transport_errors():
+        new = [remote for remote in link.run(lambda sftp: outbound_files(sftp, profile), profile.outbound)
+               if state.is_new(remote)]
+    if not new:
+        progress.say(f"nothing new in {profile.address}:{profile.outbound}")
+    errors = False
+    for remote in new:
+        if dry_run:
+            progress.say(f"would fetch {remote.name} ({remote.size:,} bytes) into {folder}")
+            continue
+        with transport_errors(remote.name):
+            fetched = link.run(partial(fetch, remote=remote, folder=folder,
+                                       progress=progress.file(remote.name, remote.size)), remote.path)
+        state.remember(fetched)
+        if fetched.duplicate:
+            progress.say(f"{remote.name}: already in {folder} with the same content")
+            continue
+        renamed = f" (your {remote.name} differs and was kept)" if fetched.local.name != remote.name else ""
+        progress.say(f"fetched {remote.name} -> {fetched.local}{renamed}")
+        errors |= _check_arrival(fetched.local, request, progress)
+    return errors
 
 
 def _check_arrival(path: Path, request: ValidationRequest, progress: TransferProgress) -> bool:

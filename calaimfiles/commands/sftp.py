@@ -44,21 +44,20 @@ def open_profile(name: str) -> SftpProfile:
 
 
 @contextlib.contextmanager
-def transport_errors(subject: str) -> Iterator[None]:
-    """Any failure to reach, trust, log in to or write on the server ends in one line and exit code 2."""
+def transport_errors(subject: str | None = None) -> Iterator[None]:
+    """Any failure to reach, trust, log in to or write on the server ends in one line and exit code 2. The
+    messages name the server (and the remote path) themselves; `subject` says which file was at stake."""
     from calaimfiles.transport.session import TransportError
 
     try:
         yield
     except TransportError as error:
-        fail(f"{subject}: {error}")
+        fail(f"{subject}: {error}" if subject else str(error))
 
 
 def secrets_for(profile: SftpProfile, ask_password: bool) -> Secrets:
     """The password and key passphrase of this run: from the environment, else asked for on the terminal."""
-    import paramiko
-
-    from calaimfiles.transport.session import Secrets
+    from calaimfiles.transport.session import Secrets, needs_passphrase
 
     password = os.environ.get(PASSWORD_VARIABLE) or None
     if password is None and ask_password:
@@ -66,13 +65,8 @@ def secrets_for(profile: SftpProfile, ask_password: bool) -> Secrets:
             fail(f"--ask-password needs a terminal; in a script set {PASSWORD_VARIABLE} instead")
         password = getpass.getpass(f"Password for {profile.user}@{profile.address}: ")
     passphrase = os.environ.get(PASSPHRASE_VARIABLE) or None
-    if passphrase is None and profile.key_file is not None and profile.key_file.is_file() and on_terminal():
-        try:
-            paramiko.PKey.from_path(profile.key_file)
-        except paramiko.PasswordRequiredException:
-            passphrase = getpass.getpass(f"Passphrase for {profile.key_file}: ")
-        except (paramiko.SSHException, ValueError, OSError):
-            pass  # an unreadable key is reported by the login, in the same words as everywhere else
+    if passphrase is None and profile.key_file is not None and on_terminal() and needs_passphrase(profile.key_file):
+        passphrase = getpass.getpass(f"Passphrase for {profile.key_file}: ")
     return Secrets(password=password, passphrase=passphrase)
 
 
@@ -92,7 +86,7 @@ def trust_command(
     from calaimfiles.transport.session import offered_key
 
     profile = open_profile(profile_name)
-    with transport_errors(profile.address):
+    with transport_errors():
         key = offered_key(profile)
     known = known_keys(profile.known_hosts, profile.address)
     if any(k.asbytes() == key.asbytes() for k in known):

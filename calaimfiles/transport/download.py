@@ -3,17 +3,20 @@
 Only files not fetched before come down (a small state file in the local folder remembers each remote file by
 name, size and time); a plan that sends a corrected file under the same name is fetched again. Each file
 arrives under a hidden temporary name, is checked for size, then takes its name without replacing anything:
-a local file of the same name and different content stays, and the new one gets `NAME (2).xlsx`.
+a local file of the same name and different content stays, and the new one gets `NAME (2).xlsx`. One run at a
+time fetches into a folder (a lock on the folder): a second, from cron or from the page, is refused rather than
+fetching the same files twice and racing to name them. What a killed run left there is swept by the next.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import posixpath
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,13 @@ import paramiko
 
 from calaimfiles.transport.log import sha256_of, utc_now
 from calaimfiles.transport.profile import SftpProfile
+from calaimfiles.writing.output import (
+    OutputError,
+    atomic_output,
+    exclusive_lock,
+    remove_stale_temporaries,
+    temporary_beside,
+)
 
 STATE_NAME = ".calaimfiles-downloads.json"
 
@@ -68,11 +78,26 @@ class DownloadState:
             "size": fetched.remote.size, "mtime": fetched.remote.mtime, "sha256": fetched.sha256,
             "saved_as": fetched.local.name, "fetched": utc_now(),
         }
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        with atomic_output(self.path) as temporary, temporary.open("w", encoding="utf-8") as stream:
             json.dump({"files": self.files}, stream, indent=1, sort_keys=True)
-        os.replace(temporary, self.path)
+
+
+@contextlib.contextmanager
+def download_folder(folder: Path, *, dry_run: bool = False) -> Iterator[DownloadState]:
+    """The folder's memory, for this run alone (created if need be). A dry run only reads it, and takes no lock.
+    Raises OutputError when another run holds the folder."""
+    if dry_run:
+        yield DownloadState(folder)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(exclusive_lock(folder))
+        except OutputError:
+            raise OutputError("another calaimfiles run is fetching into this folder; try again when it has finished"
+                              ) from None
+        remove_stale_temporaries(folder)
+        yield DownloadState(folder)
 
 
 def outbound_files(sftp: paramiko.SFTPClient, profile: SftpProfile) -> list[RemoteFile]:
@@ -91,17 +116,15 @@ def outbound_files(sftp: paramiko.SFTPClient, profile: SftpProfile) -> list[Remo
 def fetch(sftp: paramiko.SFTPClient, remote: RemoteFile, folder: Path,
           progress: Callable[[int, int], None] | None = None) -> Fetched:
     """Copy one remote file into `folder` (user-only permissions) without replacing any local file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{remote.name}.part"
+    target = folder / remote.name
+    partial = temporary_beside(target)
     try:
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
+        with partial.open("wb") as stream:
             sftp.getfo(remote.path, stream, callback=progress)
         size = partial.stat().st_size
         if size != remote.size:
             raise OSError(errno.EIO, f"only {size} of {remote.size} bytes of {remote.name} arrived")
         digest = sha256_of(partial)
-        target = folder / remote.name
         if target.is_file() and sha256_of(target) == digest:
             return Fetched(remote, target, digest, duplicate=True)
         return Fetched(remote, _place(partial, target), digest, duplicate=False)

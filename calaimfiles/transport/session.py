@@ -107,6 +107,20 @@ def connect(profile: SftpProfile, secrets: Secrets = Secrets()) -> Session:
 _KEY_TYPES: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 
 
+def needs_passphrase(path: Path) -> bool:
+    """Whether the key file is locked, so that a person on a terminal is asked for its passphrase. Anything else
+    wrong with the file is said by the login, in the same words as everywhere else."""
+    for kind in _KEY_TYPES:
+        try:
+            kind.from_private_key_file(str(path))
+        except paramiko.PasswordRequiredException:
+            return True
+        except (paramiko.SSHException, ValueError, OSError):
+            continue
+        return False
+    return False
+
+
 def _private_key(path: Path, profile_name: str, passphrase: str | None) -> paramiko.PKey:
     """The profile's key file, unlocked. Loaded here rather than by paramiko's login, which would take a wrong
     passphrase for one more failure of the connection and have it retried: a key that cannot be unlocked is

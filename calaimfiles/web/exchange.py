@@ -178,13 +178,12 @@ async def fetch(request: Request) -> Response:
 def _fetch(page: Page, profile: SftpProfile, secrets: Any) -> list[tuple[str, StoredFile | None, str]]:
     from functools import partial
 
-    from calaimfiles.transport.download import DownloadState, fetch, outbound_files
+    from calaimfiles.transport.download import download_folder, fetch, outbound_files
     from calaimfiles.transport.session import Link
 
     validation = ValidationRequest(as_of=page.today(), plan=page.config.resolve_plan(profile.plan))
-    state = DownloadState(profile.local_dir)
     found: list[tuple[str, StoredFile | None, str]] = []
-    with Link(profile, secrets) as link:
+    with download_folder(profile.local_dir) as state, Link(profile, secrets) as link:
         new = [remote for remote in link.run(lambda sftp: outbound_files(sftp, profile), profile.outbound)
                if state.is_new(remote)]
         for remote in new:

@@ -60,7 +60,7 @@ def atomic_output(path: Path, *, replace: bool = True) -> Iterator[Path]:
     partial: Path | None = None
     try:
         remove_stale_temporaries(path.parent)
-        partial = _temporary_beside(path)
+        partial = temporary_beside(path)
         with _openpyxl_temporaries_beside(path):
             yield partial
         os.chmod(partial, 0o600)
@@ -76,7 +76,7 @@ def atomic_output(path: Path, *, replace: bool = True) -> Iterator[Path]:
         raise
 
 
-def _temporary_beside(path: Path) -> Path:
+def temporary_beside(path: Path) -> Path:
     """A new empty file beside `path`, readable and writable by the user only, named for this run."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{_marker()}{os.getpid()}-", suffix=TEMPORARY_SUFFIX,
                                          dir=path.parent)
@@ -97,7 +97,7 @@ def _openpyxl_temporaries_beside(path: Path) -> Iterator[None]:
     shared = writer.create_temporary_file
 
     def beside(suffix: str = "") -> str:
-        name = str(_temporary_beside(path))
+        name = str(temporary_beside(path))
         writer.ALL_TEMP_FILES.append(name)  # openpyxl removes it once the sheet is in the package
         return name
 
