@@ -347,6 +347,52 @@ def test_a_real_run_killed_mid_transfer_is_retried(workdir: Path, remote: SshSer
     assert (remote.root / "inbound" / "big.xlsx").read_bytes() == source.read_bytes()
 
 
+def test_a_rename_whose_answer_is_lost_is_logged_as_uploaded(workdir: Path, remote: SshServer,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server renames the file, then the connection dies before its answer arrives: the retry finds the file
+    in place with this file's bytes and says it was uploaded, rather than refusing it as "already there"."""
+    renamed: list[str] = []
+    rename = paramiko.SFTPClient.rename
+
+    def rename_then_lose_the_answer(client: paramiko.SFTPClient, old: str, new: str) -> None:
+        rename(client, old, new)
+        if not renamed:
+            renamed.append(new)
+            remote.drop_connections()
+            raise paramiko.SSHException("Server connection dropped: ")
+
+    monkeypatch.setattr(paramiko.SFTPClient, "rename", rename_then_lose_the_answer)
+    code, _, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert renamed and code == 0, err
+    tries = log_lines(workdir)
+    assert [entry["result"] for entry in tries] == ["failed", "uploaded"]
+    assert "byte for byte" in str(tries[1]["reason"])
+    assert inbound(remote) == ["rtf_clean.xlsx"]
+    assert (remote.root / "inbound" / "rtf_clean.xlsx").read_bytes() == (EXAMPLES / "rtf_clean.xlsx").read_bytes()
+
+
+def test_a_retry_still_refuses_a_different_file_that_took_the_name(workdir: Path, remote: SshServer,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only this file's own bytes count as its arrival: another upload's file at the name is refused as before."""
+    rename = paramiko.SFTPClient.rename
+    broke: list[bool] = []
+
+    def lose_the_connection_as_another_file_lands(client: paramiko.SFTPClient, old: str, new: str) -> None:
+        if not broke:
+            broke.append(True)
+            Path(new).write_bytes((EXAMPLES / "rtf_mistakes.xlsx").read_bytes())  # same name, other bytes
+            remote.drop_connections()
+            raise paramiko.SSHException("Server connection dropped: ")
+        rename(client, old, new)
+
+    monkeypatch.setattr(paramiko.SFTPClient, "rename", lose_the_connection_as_another_file_lands)
+    code, out, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert broke and code == 1, out + err
+    assert [entry["result"] for entry in log_lines(workdir)] == ["failed", "refused"]
+    assert inbound(remote) == ["rtf_clean.xlsx"]
+    assert (remote.root / "inbound" / "rtf_clean.xlsx").read_bytes() == (EXAMPLES / "rtf_mistakes.xlsx").read_bytes()
+
+
 # --- download -----------------------------------------------------------------------------------------------
 
 

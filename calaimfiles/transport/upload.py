@@ -5,7 +5,8 @@ The file goes to a hidden temporary name of its own in the inbound folder
 uploads of one name never share it), its size is checked on the server, then it is renamed to its final name.
 The plain sFTP rename never replaces a file (OpenSSH links the new name first), so of two uploads of one name at
 once exactly one lands and the other is refused; with `--replace`, OpenSSH's atomic posix-rename replaces. A
-dropped connection is retried (`session.Link`), starting the copy over; an upload that gives up removes its
+dropped connection is retried (`session.Link`), starting the copy over (a retry that finds the file at its name
+with this file's bytes, the rename's answer lost, counts it as sent); an upload that gives up removes its
 temporary over a new connection, and each upload first removes the temporaries that earlier runs left behind
 (`writing.output.left_behind`). Whether a file is fit to go (no errors, inside its window) is decided before any
 of this, by `readiness`.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import hashlib
 import posixpath
 import stat
 from collections.abc import Callable
@@ -149,14 +151,21 @@ class UploadJob:
                 return self._refused(outcome, [f"{outcome.target} is already there; --replace overwrites it"])
             return outcome
         partial = partial_path(self.profile, path)  # one name for every try of this upload
+        retried: list[TransportError] = []
+        landed_unanswered: list[bool] = []  # a retry found the file in place, its rename's answer lost
 
         def retrying(error: TransportError, pause: float) -> None:
+            retried.append(error)
             self._log(outcome, "failed", f"{error}; trying again in {pause:g} s")
 
+        def one_try(sftp: paramiko.SFTPClient) -> bool:
+            if retried and landed(sftp, path, partial, remote):
+                landed_unanswered.append(True)
+                return False
+            return send(sftp, self.profile, path, partial, replace=self.replace, progress=self.progress(path))
+
         try:
-            outcome.replaced = self.link.run(
-                lambda sftp: send(sftp, self.profile, path, partial, replace=self.replace,
-                                  progress=self.progress(path)), remote, on_retry=retrying)
+            outcome.replaced = self.link.run(one_try, remote, on_retry=retrying)
         except RemoteExists as error:
             return self._refused(outcome, [str(error)])
         except TransportError as error:
@@ -169,6 +178,8 @@ class UploadJob:
             raise
         notes = [f"forced over: {reason}" for reason in obstacles] + (["replaced the file there"]
                                                                       if outcome.replaced else [])
+        if landed_unanswered:
+            notes.append("the connection broke as the file took its name: the file there is this one, byte for byte")
         self._log(outcome, "uploaded", "; ".join(notes))
         return outcome
 
@@ -204,6 +215,26 @@ def exists(sftp: paramiko.SFTPClient, remote: str) -> bool:
     return True
 
 
+def landed(sftp: paramiko.SFTPClient, local: Path, partial: str, target: str) -> bool:
+    """Whether an earlier try of this upload gave the file its name and only the server's answer was lost: its
+    temporary is gone and the file at the final name holds the local file's bytes (read back and compared, which
+    only a retry ever does)."""
+    if exists(sftp, partial):
+        return False
+    try:
+        attributes = sftp.stat(target)
+    except FileNotFoundError:
+        return False
+    if attributes.st_size != local.stat().st_size:
+        return False
+    digest = hashlib.sha256()
+    with sftp.open(target, "rb") as remote:
+        remote.prefetch(attributes.st_size)
+        for block in iter(lambda: remote.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest() == log.sha256_of(local)
+
+
 def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, partial: str, *, replace: bool = False,
          progress: Progress | None = None) -> bool:
     """One try at putting `local` in the inbound folder through the temporary `partial` (`partial_path`; the
@@ -213,6 +244,7 @@ def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, partial: 
     sweep_temporaries(sftp, profile.inbound)
     was_there = exists(sftp, target)
     if was_there and not replace:
+        _forget(sftp, partial)  # what an earlier try of this upload wrote
         raise RemoteExists(f"{profile.address}:{target} is already there; --replace overwrites it")
     size = local.stat().st_size
     try:
