@@ -106,3 +106,23 @@ def test_past_the_limit_findings_are_counted_not_kept(monkeypatch: pytest.Monkey
     sarif = json.loads(cli("validate", str(EXAMPLE), "--format", "sarif")[1])
     [notice] = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert "counted, not kept" in notice["message"]["text"]
+
+
+def test_every_machine_format_lists_every_finding_as_json_does() -> None:
+    """The streamed formats are not cut by --max-listed: junit, github and sarif carry each finding json carries,
+    with the same codes, and junit's counts add up."""
+    import xml.etree.ElementTree as ElementTree
+
+    listed = json.loads(cli("validate", str(EXAMPLE), "--format", "json", "--max-listed", "1")[1])["files"][0]
+    expected = sorted(f["code"] for f in listed["findings"])
+    errors = sum(1 for f in listed["findings"] if f["severity"] == "error")
+    junit = ElementTree.fromstring(cli("validate", str(EXAMPLE), "--format", "junit", "--max-listed", "1")[1])
+    cases = junit.findall(".//testcase")
+    assert sorted(case.get("name", "").split()[0] for case in cases) == expected
+    assert (junit.get("tests"), junit.get("failures")) == (str(len(expected)), str(errors))
+    assert sum(1 for case in cases if case.find("failure") is not None) == errors > 0
+    github = cli("validate", str(EXAMPLE), "--format", "github", "--max-listed", "1")[1]
+    titles = re.findall(r"^::(?:error|warning|notice) .*?title=([A-Za-z0-9-]+) ", github, flags=re.MULTILINE)
+    assert sorted(titles) == expected
+    sarif = json.loads(cli("validate", str(EXAMPLE), "--format", "sarif", "--max-listed", "1")[1])
+    assert sorted(result["ruleId"] for result in sarif["runs"][0]["results"]) == expected
