@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
@@ -92,6 +94,29 @@ def temporaries(server: SshServer, name: str) -> list[Path]:
 def growing(server: SshServer, name: str) -> bool:
     """Whether an upload of `name` has started writing its temporary."""
     return any(path.stat().st_size > 0 for path in temporaries(server, name) if path.exists())
+
+
+@contextlib.contextmanager
+def cut_as_the_temporary_grows(server: SshServer, name: str) -> Iterator[list[int]]:
+    """While the block runs, a watcher kills the server's sessions (a network fault) once, as soon as an upload
+    of `name` has started writing; yields the list of the sessions cut (empty if the upload was too quick)."""
+    stop = threading.Event()
+    cuts: list[int] = []
+
+    def watch() -> None:
+        while not stop.is_set() and not cuts:
+            if growing(server, name):
+                cuts.extend(server.sessions())
+                server.drop_connections()
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield cuts
+    finally:
+        stop.set()
+        watcher.join()
 
 
 def log_lines(folder: Path) -> list[dict[str, object]]:
@@ -316,25 +341,10 @@ def test_killed_mid_transfer_without_retries_fails_cleanly(remote: SshServer, tm
 def test_a_real_run_killed_mid_transfer_is_retried(workdir: Path, remote: SshServer) -> None:
     """The command itself, in its own process, with the server cutting its connection as the file arrives."""
     source = _big_file(workdir)
-    stop = threading.Event()
-    cuts: list[int] = []
-
-    def cut_when_partial_appears() -> None:
-        while not stop.is_set() and not cuts:
-            if growing(remote, "big.xlsx"):
-                cuts.extend(remote.sessions())
-                remote.drop_connections()
-            time.sleep(0.001)
-
-    watcher = threading.Thread(target=cut_when_partial_appears)
-    watcher.start()
-    try:
+    with cut_as_the_temporary_grows(remote, "big.xlsx") as cuts:
         result = subprocess.run(
             [sys.executable, "-m", "calaimfiles", "upload", str(source), "--profile", "plan", "--force", "--quiet"],
             cwd=workdir, capture_output=True, text=True, timeout=120)
-    finally:
-        stop.set()
-        watcher.join()
     if not cuts:
         pytest.skip("the upload finished before the watcher could cut it")
     assert result.returncode == 0, result.stderr
@@ -722,24 +732,9 @@ def test_an_upload_that_gives_up_removes_its_temporary(workdir: Path, remote: Ss
     part of the file is removed from the server over a new connection."""
     write_config(workdir, remote, retries=0)
     _big_file(workdir)
-    stop = threading.Event()
-    cuts: list[int] = []
-
-    def cut_when_partial_appears() -> None:
-        while not stop.is_set() and not cuts:
-            if growing(remote, "big.xlsx"):
-                cuts.extend(remote.sessions())
-                remote.drop_connections()
-            time.sleep(0.001)
-
-    watcher = threading.Thread(target=cut_when_partial_appears)
-    watcher.start()
-    try:
+    with cut_as_the_temporary_grows(remote, "big.xlsx") as cuts:
         process = _upload_process(workdir, workdir)
         _, err = process.communicate(timeout=120)
-    finally:
-        stop.set()
-        watcher.join()
     if not cuts:
         pytest.skip("the upload finished before the watcher could cut it")
     assert process.returncode == 2, err
