@@ -381,6 +381,29 @@ def test_a_rename_whose_answer_is_lost_is_logged_as_uploaded(workdir: Path, remo
     assert (remote.root / "inbound" / "rtf_clean.xlsx").read_bytes() == (EXAMPLES / "rtf_clean.xlsx").read_bytes()
 
 
+def test_a_retry_before_any_rename_refuses_the_same_file_sent_before(workdir: Path, remote: SshServer,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same bytes already at the name from an earlier upload, and a first try broken before it got anywhere:
+    the retry refuses as a first try would, rather than taking that file for its own arrival."""
+    earlier = remote.root / "inbound" / "rtf_clean.xlsx"
+    earlier.write_bytes((EXAMPLES / "rtf_clean.xlsx").read_bytes())
+    stat = paramiko.SFTPClient.stat
+    broke: list[bool] = []
+
+    def break_the_first_look(client: paramiko.SFTPClient, path: str) -> paramiko.SFTPAttributes:
+        if not broke:
+            broke.append(True)
+            remote.drop_connections()
+            raise paramiko.SSHException("Server connection dropped: ")
+        return stat(client, path)
+
+    monkeypatch.setattr(paramiko.SFTPClient, "stat", break_the_first_look)
+    code, out, err = run("upload", EXAMPLES / "rtf_clean.xlsx", "--profile", "plan", "--as-of", ON_TIME)
+    assert broke and code == 1, out + err
+    assert [entry["result"] for entry in log_lines(workdir)] == ["failed", "refused"]
+    assert inbound(remote) == ["rtf_clean.xlsx"]
+
+
 def test_a_retry_still_refuses_a_different_file_that_took_the_name(workdir: Path, remote: SshServer,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Only this file's own bytes count as its arrival: another upload's file at the name is refused as before."""

@@ -151,18 +151,18 @@ class UploadJob:
                 return self._refused(outcome, [f"{outcome.target} is already there; --replace overwrites it"])
             return outcome
         partial = partial_path(self.profile, path)  # one name for every try of this upload
-        retried: list[TransportError] = []
-        landed_unanswered: list[bool] = []  # a retry found the file in place, its rename's answer lost
+        renaming: list[bool] = []  # a try asked for the rename: its answer may be lost with the connection
+        landed_unanswered: list[bool] = []  # a retry found the file in place, this file's bytes
 
         def retrying(error: TransportError, pause: float) -> None:
-            retried.append(error)
             self._log(outcome, "failed", f"{error}; trying again in {pause:g} s")
 
         def one_try(sftp: paramiko.SFTPClient) -> bool:
-            if retried and landed(sftp, path, partial, remote):
+            if renaming and landed(sftp, path, partial, remote):
                 landed_unanswered.append(True)
                 return False
-            return send(sftp, self.profile, path, partial, replace=self.replace, progress=self.progress(path))
+            return send(sftp, self.profile, path, partial, replace=self.replace, progress=self.progress(path),
+                        renaming=lambda: renaming.append(True))
 
         try:
             outcome.replaced = self.link.run(one_try, remote, on_retry=retrying)
@@ -236,10 +236,11 @@ def landed(sftp: paramiko.SFTPClient, local: Path, partial: str, target: str) ->
 
 
 def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, partial: str, *, replace: bool = False,
-         progress: Progress | None = None) -> bool:
+         progress: Progress | None = None, renaming: Callable[[], object] | None = None) -> bool:
     """One try at putting `local` in the inbound folder through the temporary `partial` (`partial_path`; the
     same for each try of one upload, so that a try that broke off leaves nothing the next does not replace);
-    returns whether a file already there was replaced (only with `replace`). Raises RemoteExists."""
+    returns whether a file already there was replaced (only with `replace`). Raises RemoteExists. `renaming`
+    hears when the rename is asked for (after it, a broken connection may have renamed the file)."""
     target = remote_path(profile, local)
     sweep_temporaries(sftp, profile.inbound)
     was_there = exists(sftp, target)
@@ -253,6 +254,8 @@ def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, partial: 
         arrived = sftp.stat(partial).st_size
         if arrived != size:
             raise TransportError(f"only {arrived} of {size} bytes of {local.name} arrived", transient=True)
+        if renaming is not None:
+            renaming()
         replaced = _claim(sftp, partial, target, replace, f"{profile.address}:{target}")
     except BaseException:
         _forget(sftp, partial)
