@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,15 @@ import pytest
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 SFTP_SERVER = next((p for p in ("/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server",
                                 "/usr/lib/ssh/sftp-server") if os.path.exists(p)), None)
+
+
+def _with_descendants(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    with contextlib.suppress(OSError):  # the process ended meanwhile
+        for child in children.read_text().split():
+            found += _with_descendants(int(child))
+    return found
 
 
 def _keygen(path: Path, comment: str) -> Path:
@@ -63,6 +73,21 @@ class SshServer:
         """The per-connection sshd processes (children of the listener)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    @contextlib.contextmanager
+    def stalled(self) -> Iterator[None]:
+        """Freeze every open session and its sftp-server (SIGSTOP) for the block, as a network that stops
+        answering would; new connections are still accepted. They resume (SIGCONT) afterwards."""
+        frozen = [pid for session in self.sessions() for pid in _with_descendants(session)]
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in frozen:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
 
     def drop_connections(self) -> None:
         """Kill every open session, as a network fault would; the listener keeps accepting new ones."""

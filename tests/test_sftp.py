@@ -530,6 +530,33 @@ def test_a_download_sweeps_what_a_killed_download_left(workdir: Path, remote: Ss
     assert list(folder.iterdir()) == []
 
 
+def test_ctrl_c_while_the_server_stalls_ends_a_download_at_once(workdir: Path, remote: SshServer) -> None:
+    """As for upload: the server stops answering mid-file, Ctrl-C ends the run now rather than after the profile's
+    60 s timeout, and nothing of the file is left in the folder."""
+    import signal
+
+    write_config(workdir, remote, timeout=60)
+    _drop(remote, "mif.xlsx", os.urandom(256 << 20))
+    process = subprocess.Popen([sys.executable, "-m", "calaimfiles", "download", "--profile", "plan", "--quiet"],
+                               cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    folder = workdir / "calaim"
+    deadline = time.monotonic() + 60
+    while not any(path.stat().st_size > 0 for path in folder.glob(".mif.xlsx.calaimfiles-*.part")
+                  if path.exists()):
+        assert process.poll() is None and time.monotonic() < deadline, "the download never started"
+        time.sleep(0.001)
+    with remote.stalled():
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError("the run waited for the frozen server after Ctrl-C") from None
+    assert process.returncode == 130 and err.strip() == "calaimfiles: interrupted", err
+    assert list(folder.iterdir()) == []
+
+
 def test_download_dry_run_and_missing_outbound(workdir: Path, remote: SshServer) -> None:
     _drop(remote, "mif.xlsx", b"anything")
     code, out, _ = run("download", "--profile", "plan", "--dry-run")
@@ -684,6 +711,33 @@ def test_ctrl_c_during_an_upload_leaves_no_file_on_the_server(workdir: Path, rem
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert err.strip() == "calaimfiles: interrupted"
+    assert inbound(remote) == []
+    assert [(e["result"], e["reason"]) for e in log_lines(workdir)] == [("failed", "interrupted")]
+
+
+def test_ctrl_c_while_the_server_stalls_ends_at_once(workdir: Path, remote: SshServer) -> None:
+    """The server stops answering mid-copy and the user presses Ctrl-C: the run ends now, not after the profile's
+    timeout (60 s here) spent waiting for answers that will not come (the remote file's close, the removal of the
+    temporary over the frozen session), and the temporary is removed over a new connection."""
+    import signal
+
+    write_config(workdir, remote, timeout=60)
+    source = workdir / "big.xlsx"
+    source.write_bytes(os.urandom(64 << 20))
+    process = _upload_process(workdir, workdir)
+    deadline = time.monotonic() + 60
+    while not growing(remote, "big.xlsx"):
+        assert process.poll() is None and time.monotonic() < deadline, "the upload never started"
+        time.sleep(0.001)
+    with remote.stalled():
+        time.sleep(0.5)  # the client's writes pile up unanswered
+        process.send_signal(signal.SIGINT)
+        try:
+            _, err = process.communicate(timeout=30)  # well inside the 60 s it would otherwise wait
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError("the run waited for the frozen server after Ctrl-C") from None
+    assert process.returncode == 130 and err.strip() == "calaimfiles: interrupted", err
     assert inbound(remote) == []
     assert [(e["result"], e["reason"]) for e in log_lines(workdir)] == [("failed", "interrupted")]
 

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import paramiko
 
@@ -120,7 +120,7 @@ def fetch(sftp: paramiko.SFTPClient, remote: RemoteFile, folder: Path,
     partial = temporary_beside(target)
     try:
         with partial.open("wb") as stream:
-            sftp.getfo(remote.path, stream, callback=progress)
+            _copy(sftp, remote, stream, progress)
         size = partial.stat().st_size
         if size != remote.size:
             raise OSError(errno.EIO, f"only {size} of {remote.size} bytes of {remote.name} arrived")
@@ -130,6 +130,22 @@ def fetch(sftp: paramiko.SFTPClient, remote: RemoteFile, folder: Path,
         return Fetched(remote, _place(partial, target), digest, duplicate=False)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _copy(sftp: paramiko.SFTPClient, remote: RemoteFile, stream: BinaryIO,
+          progress: Callable[[int, int], None] | None) -> None:
+    """Read the remote file into `stream` ahead of need (prefetch). It is closed, which waits for the server's
+    answer, only after the whole copy: after a failure or Ctrl-C the handle goes with the connection, so a server
+    that stalled cannot hold the run for its whole timeout (paramiko's getfo closes it on the way out, and waited)."""
+    source = sftp.open(remote.path, "rb")
+    source.prefetch(remote.size)
+    done = 0
+    while block := source.read(1 << 20):
+        stream.write(block)
+        done += len(block)
+        if progress is not None:
+            progress(done, remote.size)
+    source.close()
 
 
 def _place(partial: Path, target: Path) -> Path:

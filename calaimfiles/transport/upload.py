@@ -249,19 +249,35 @@ def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, partial: 
         raise RemoteExists(f"{profile.address}:{target} is already there; --replace overwrites it")
     size = local.stat().st_size
     try:
-        with local.open("rb") as stream:
-            sftp.putfo(stream, partial, file_size=size, callback=progress, confirm=False)
+        _copy(sftp, local, partial, size, progress)
         arrived = sftp.stat(partial).st_size
         if arrived != size:
             raise TransportError(f"only {arrived} of {size} bytes of {local.name} arrived", transient=True)
         if renaming is not None:
             renaming()
         replaced = _claim(sftp, partial, target, replace, f"{profile.address}:{target}")
-    except BaseException:
+    except TransportError:  # said by this side, on a session that works: the temporary can go at once
         _forget(sftp, partial)
         raise
     _confirm(sftp, target, size)
     return replaced or was_there
+
+
+def _copy(sftp: paramiko.SFTPClient, local: Path, partial: str, size: int, progress: Progress | None) -> None:
+    """Copy `local` into `partial` in pipelined writes. The remote file is closed, which waits for the server to
+    acknowledge every write, only after the whole copy: after a failure or Ctrl-C the handle goes with the
+    connection instead, so a server that stalled cannot hold the run for its whole timeout (paramiko's putfo
+    closes it on the way out, and waited)."""
+    remote = sftp.open(partial, "wb")
+    remote.set_pipelined(True)
+    done = 0
+    with local.open("rb") as stream:
+        while block := stream.read(32768):  # the largest write paramiko sends in one request
+            remote.write(block)
+            done += len(block)
+            if progress is not None:
+                progress(done, size)
+    remote.close()
 
 
 def _claim(sftp: paramiko.SFTPClient, partial: str, target: str, replace: bool, shown: str) -> bool:
@@ -320,6 +336,8 @@ def _confirm(sftp: paramiko.SFTPClient, target: str, size: int) -> None:
 
 
 def _forget(sftp: paramiko.SFTPClient, partial: str) -> None:
-    """Best effort: remove the temporary file of a failed try (the connection may already be gone)."""
+    """Best effort: remove the temporary file of a try that failed on a working session. After a broken
+    connection or Ctrl-C this session may hang: the next try writes the same temporary again, and an upload that
+    gives up removes it over a new connection (`UploadJob._remove_partial`)."""
     with contextlib.suppress(Exception):
         sftp.remove(partial)
