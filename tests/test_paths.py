@@ -244,6 +244,24 @@ def test_a_non_utf8_name_works_in_every_writing_command(odd: Path) -> None:
     assert (folder / ODD.replace("rtf", "otf")).is_file()
 
 
+@pytest.mark.parametrize("filler", ["r", "é"])  # one byte a character, and two (a cut may fall inside one)
+def test_a_name_near_the_file_systems_limit_works_in_every_writing_command(tmp_path: Path, filler: str) -> None:
+    """A 250-byte name leaves 5 bytes for what a temporary adds: the temporaries shorten it, the outputs land."""
+    stem = filler * (240 // len(filler.encode()))
+    source = tmp_path / f"{stem}.xlsx"
+    shutil.copy(EXAMPLES / "rtf_mistakes.xlsx", source)
+    fixed = calaimfiles("fix", source.name, "--as-of", AS_OF, cwd=tmp_path)
+    assert fixed.returncode in (0, 1), fixed.stderr
+    assert (tmp_path / f"{stem}.fixed.xlsx").is_file()
+    reported = calaimfiles("validate", source.name, "--as-of", AS_OF, "--report", f"{stem}.html", cwd=tmp_path)
+    assert reported.returncode == 1, reported.stderr
+    assert (tmp_path / f"{stem}.html").is_file()
+    converted = calaimfiles("convert", source.name, "--to", "csv", cwd=tmp_path)
+    assert converted.returncode == 0, converted.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [source.name, f"{stem}.fixed.xlsx", f"{stem}.html", f"{stem}.csv"])
+
+
 def test_a_fifo_given_as_a_plan_profile_is_refused(tmp_path: Path) -> None:
     profile = tmp_path / "plan.toml"
     os.mkfifo(profile)

@@ -78,8 +78,8 @@ def atomic_output(path: Path, *, replace: bool = True) -> Iterator[Path]:
 
 def temporary_beside(path: Path) -> Path:
     """A new empty file beside `path`, readable and writable by the user only, named for this run."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{_marker()}{os.getpid()}-", suffix=TEMPORARY_SUFFIX,
-                                         dir=path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f".{_short(path.name)}.{_marker()}{os.getpid()}-",
+                                         suffix=TEMPORARY_SUFFIX, dir=path.parent)
     os.close(handle)
     return Path(temporary)
 
@@ -195,7 +195,14 @@ def _marker() -> str:
 def temporary_name(name: str) -> str:
     """`.NAME.calaimfiles-HOST-PID-XXXXXXXX.part`, for a file written elsewhere than this disk (an sFTP server):
     hidden, not matching NAME's own pattern, its own to this run, and saying which run of which machine wrote it."""
-    return f".{name}.{_marker()}{os.getpid()}-{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+    return f".{_short(name)}.{_marker()}{os.getpid()}-{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+
+
+def _short(name: str) -> str:
+    """The start of a file name, enough to recognise it: a name near the file system's 255-byte limit must still
+    leave room for what a temporary adds to it."""
+    raw = os.fsencode(name)
+    return os.fsdecode(raw[:120]) if len(raw) > 120 else name
 
 
 _TEMPORARY = re.compile(r"\..+\.calaimfiles-([A-Za-z0-9]+)-([0-9]+)-[a-z0-9_]+" + re.escape(TEMPORARY_SUFFIX))
