@@ -131,6 +131,22 @@ def far_cell(reference: bytes, row: int) -> Callable[[Path], Path]:
     return build
 
 
+def far_cell_quoted(quoted: bytes, stem: str) -> Callable[[Path], Path]:
+    """A far cell whose attributes are written as XML allows but Excel never does (single quotes, spaces around
+    `=`): the reader reads them, so the guards must not look past them."""
+    def build(folder: Path) -> Path:
+        return altered(folder, stem, before_sheet_end(quoted))
+    return build
+
+
+def loose_marks_in_text(folder: Path) -> Path:
+    """A sound sheet whose text and formula hold what loosely written attributes look like (`='`, ` = `): read as
+    any other."""
+    formula = b"<c r=\"B3\" t=\"str\"><f>IF(A1='Sheet 2'!B1, \"a = b\", \"c\")</f><v>c</v></c>"
+    return altered(folder, "loose_marks", in_part(SHEET, lambda data: _replace_first(
+        data.replace(b"<t>" + MEMBER_FIRST.encode() + b"</t>", b"<t>x = 'y'</t>", 1), b'<c r="B3"', formula)))
+
+
 def far_cell_out_of_order(folder: Path) -> Path:
     """A cell at BZ999999 inside row 2, written before the rows that follow: the last row seen is 4."""
     return altered(folder, "far_out_of_order", in_part(SHEET, lambda data: data.replace(
@@ -419,6 +435,13 @@ def ods_rows_repeated(folder: Path) -> Path:
     return write_ods(folder / "ods_rows.ods", ods_header() + row)
 
 
+def ods_rows_repeated_quoted(folder: Path) -> Path:
+    """ods_rows_repeated with its repeats in single quotes, which calamine reads as well."""
+    cell = ods_cell(MEMBER_NAME, 78).replace('number-columns-repeated="78"', "number-columns-repeated='78'")
+    row = f"<table:table-row table:number-rows-repeated='300000'>{cell}</table:table-row>"
+    return write_ods(folder / "ods_rows_quoted.ods", ods_header() + row)
+
+
 def ods_columns_repeated(folder: Path) -> Path:
     row = f'<table:table-row table:number-rows-repeated="1000">{ods_cell("x", 16384)}</table:table-row>'
     return write_ods(folder / "ods_columns.ods", ods_header() + row)
@@ -656,6 +679,15 @@ CASES: list[Case] = [
     Case("xlsx cell at BZ1048576", far_cell(b"BZ1048576", 1_048_576), True, "far from the data"),
     Case("xlsx cell at XFD1048576", far_cell(b"XFD1048576", 1_048_576), True, "far from the data"),
     Case("xlsx far cell out of row order", far_cell_out_of_order, True, "far from the data"),
+    Case("xlsx far cell with single-quoted attributes",
+         far_cell_quoted(b"<row r='1048576'><c r='BZ1048576'><v>1</v></c></row>", "far_quoted"), True,
+         "single quotes"),
+    Case("xlsx far row single-quoted, its cell without a reference",
+         far_cell_quoted(b"<row r='1048576'><c><v>1</v></c></row>", "far_row_quoted"), True, "single quotes"),
+    Case("xlsx far cell with spaces around =",
+         far_cell_quoted(b'<row r = "1048576"><c r = "BZ1048576"><v>1</v></c></row>', "far_spaced"), True,
+         "single quotes"),
+    Case("xlsx text and formula holding ='", loose_marks_in_text, False),
     Case("xlsx far cell after 45,000 real rows", far_cell_after_real_rows, True, "far from the data"),
     Case("xlsx far cell, sheet named under another namespace", far_cell_behind_another_namespace, True,
          "far from the data"),
@@ -704,6 +736,7 @@ CASES: list[Case] = [
     # other formats
     Case("ods 78 cells repeated on 300,000 rows (1 KB)", ods_rows_repeated, True, "repeats"),
     Case("ods 16,384 cells repeated on 1,000 rows", ods_columns_repeated, True, "repeats"),
+    Case("ods rows repeated, single-quoted", ods_rows_repeated_quoted, True, "single quotes"),
     Case("ods LibreOffice padding to the grid's end", ods_libreoffice_padding, False),
     Case("ods billion laughs", ods_doctype, True, "DOCTYPE"),
     Case("ods content in UTF-16", ods_utf16, True, "UTF-16"),

@@ -103,3 +103,24 @@ def test_openpyxl_is_never_given_what_the_checks_have_not_seen(tmp_path: Path, m
     with pytest.raises(OutputError, match=reason):
         write_annotated(source, [], tmp_path / "report.xlsx")
     assert not (tmp_path / "report.xlsx").exists()
+
+
+@pytest.mark.parametrize("chunk", [
+    b"<c r='BZ1048576'><v>1</v></c>", b'<c r ="BZ1048576">', b'<c r= "BZ1048576">', b'<row\tr\t=\t"1048576">',
+    b"<c x=\">\" r='BZ1048576'>",  # a > inside a value does not end the tag
+    b"<table:table-row table:number-rows-repeated='300000'>",
+])
+def test_attributes_the_guards_cannot_see_are_refused(chunk: bytes) -> None:
+    """The guards search for `name="value"`; a reader takes single quotes and spaces around `=` as well."""
+    with pytest.raises(ReadError, match="single quotes"):
+        limits.check_attribute_syntax(chunk, "the sheet")
+
+
+@pytest.mark.parametrize("chunk", [
+    b"<?xml version='1.0' encoding='UTF-8'?><worksheet>",  # how Python's ElementTree writes the declaration
+    b"<c r=\"A1\" t=\"inlineStr\"><is><t>O'Brien = 'x'</t></is></c>",
+    b'<dataValidation prompt="1 = Pending Outreach; 2 = Enrolled" sqref="Q2:Q1000"/>',
+    b"<c r=\"B3\" t=\"str\"><f>IF(A1='Sheet 2'!B1, 1, 2)</f><v>2</v></c>",
+])
+def test_text_values_and_declarations_may_hold_the_same_marks(chunk: bytes) -> None:
+    limits.check_attribute_syntax(chunk, "the sheet")

@@ -42,6 +42,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, NoReturn
 
+import numpy as np
+
 from calaimfiles.findings import column_number
 from calaimfiles.reading import workbook  # which calls check_limits: imported as a module, so either loads first
 
@@ -81,6 +83,15 @@ _ANY_ROW = re.compile(rb'r="[A-Z]*([0-9]+)"')
 _CELL_TAG = re.compile(rb"<c[\s>/][^>]*")
 _REFERENCE = re.compile(rb'\sr="([A-Z]+)')
 _LONG_TEXT = re.compile(rb">([^<]{%d,})" % (MAX_CELL_CHARS + 1))
+# The searches above read attributes as Excel writes them, `name="value"`. XML also allows single quotes and white
+# space around the `=`, which the readers take as well: a part written so is refused (`check_attribute_syntax`).
+# Every `=` of a chunk is looked at at once (numpy): only a chunk where one is not written `name="` is read tag by
+# tag, since text and formulas may hold such an `=` too (`A1='Sheet 2'!B1`).
+_WHITE_SPACE = np.zeros(256, dtype=bool)
+_WHITE_SPACE[[ord(" "), ord("\t"), ord("\n"), ord("\r")]] = True
+_TAG = re.compile(rb"""</?[A-Za-z_][^<>"']*(?:(?:"[^"]*"|'[^']*')[^<>"']*)*>""")  # not <?...?> nor <!...>
+_DOUBLE_QUOTED = re.compile(rb'"[^"]*"')
+_LOOSE_ATTRIBUTE = re.compile(rb"""'|\s=|=\s""")  # in a tag, once its double-quoted values are taken out
 
 
 def check_limits(path: Path) -> None:
@@ -266,6 +277,26 @@ def _chunk_end(buffer: bytes) -> int:
     return at if at > 0 else len(buffer)  # one text run fills the chunk: hand it on, far over the cell limit
 
 
+def check_attribute_syntax(chunk: bytes, where: str) -> None:
+    """Refuse attributes written otherwise than `name="value"`: the guards' searches would not see them (a cell at
+    `r='BZ1048576'`, a row repeated `number-rows-repeated='300000'` would pass unmeasured), while the readers
+    read them."""
+    if _loose_equals(chunk) and any(
+            _LOOSE_ATTRIBUTE.search(_DOUBLE_QUOTED.sub(b'""', tag.group(0))) for tag in _TAG.finditer(chunk)):
+        _refuse(f"{where} writes its XML attributes in single quotes or with spaces around '=', as Excel and "
+                "LibreOffice never do; calaimfiles does not read it (open it in Excel and save it again)")
+
+
+def _loose_equals(chunk: bytes) -> bool:
+    """Whether an `=` of the chunk has white space before it or anything but a double quote after it."""
+    data = np.frombuffer(chunk, dtype=np.uint8)
+    at = np.flatnonzero(data == ord("="))
+    if at.size == 0:
+        return False
+    after = data[np.minimum(at + 1, data.size - 1)]
+    return bool((after != ord('"')).any() or _WHITE_SPACE[data[at - 1]].any())
+
+
 def _check_text(chunk: bytes) -> None:
     """A text run of more bytes than the cell limit may still be within it (several bytes a character)."""
     for match in _LONG_TEXT.finditer(chunk):
@@ -297,6 +328,7 @@ class SheetGuard:
 
     def feed(self, chunk: bytes) -> bool:
         """Check a chunk; True when it holds Excel error cells, for the reader to collect."""
+        check_attribute_syntax(chunk, f"the sheet in {self.part}")
         last = chunk.rfind(b'c r="')  # the last cell's, prefixed (`<x:c`) or not
         if last >= 0 and (row := _ROW_OF.match(chunk, last + 5)) is not None:
             self._raise_ceiling(int(row.group(1)))
@@ -462,6 +494,7 @@ class _OdsTables:
         self.written = 0  # cell elements written
 
     def feed(self, chunk: bytes) -> None:
+        check_attribute_syntax(chunk, "the workbook's content.xml")
         for closing, kind, attributes in _ODS_TAG.findall(chunk):
             if kind == b"table":
                 if closing:
