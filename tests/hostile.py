@@ -313,6 +313,25 @@ def _with_shared_strings(folder: Path, stem: str, sst: bytes) -> Path:
     return altered(folder, stem, change, extra=[("xl/sharedStrings.xml", sst)])
 
 
+def shared_string_repeated(folder: Path) -> Path:
+    """One shared string of 30,000 characters in 20,000 cells: 100 KB packed, and calamine makes a copy for every
+    cell (600 MB)."""
+    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+           b'2006/main" count="20000" uniqueCount="1"><si><t>' + b"Q" * 30_000 + b"</t></si></sst>")
+    cells = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>0</v></c>' % (letter, r)
+                                                      for letter in (b"A", b"B", b"C", b"D")) + b"</row>"
+                     for r in range(3, 5_003))
+    path = _with_shared_strings(folder, "sst_repeated", sst)
+    return repack(path, folder / "sst_repeated_cells.xlsx", before_sheet_end(cells))
+
+
+def dense_values(folder: Path) -> Path:
+    """4.2 million one-digit values without references, 50 a row: about 400 KB packed, 75 bytes each in memory."""
+    row = b"<c><v>1</v></c>" * 50
+    rows = b"".join(b'<row r="%d">%s</row>' % (r, row) for r in range(3, 84_003))
+    return altered(folder, "dense_values", before_sheet_end(rows))
+
+
 def merged_everything(folder: Path) -> Path:
     return altered(folder, "merged", in_part(SHEET, lambda data: data.replace(
         b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A10:XFD1048576"/></mergeCells>')))
@@ -442,6 +461,12 @@ def ods_rows_repeated_quoted(folder: Path) -> Path:
     return write_ods(folder / "ods_rows_quoted.ods", ods_header() + row)
 
 
+def ods_text_repeated(folder: Path) -> Path:
+    """A cell of 30,000 characters repeated on 78 columns and 200 rows: 1.4 KB, and calamine builds 470 MB."""
+    row = f'<table:table-row table:number-rows-repeated="200">{ods_cell("Q" * 30_000, 78)}</table:table-row>'
+    return write_ods(folder / "ods_text.ods", ods_header() + row)
+
+
 def ods_columns_repeated(folder: Path) -> Path:
     row = f'<table:table-row table:number-rows-repeated="1000">{ods_cell("x", 16384)}</table:table-row>'
     return write_ods(folder / "ods_columns.ods", ods_header() + row)
@@ -554,6 +579,12 @@ def xlsb_far_column(folder: Path) -> Path:
 
 def xlsb_plain(folder: Path) -> Path:
     return _xlsb_rtf([], "xlsb_plain", folder)
+
+
+def xlsb_shared_repeated(folder: Path) -> Path:
+    """One shared string of 30,000 characters in 20,000 cells: 7 KB, and 600 MB in calamine."""
+    cells = [xlsb_shared(2 + n // 40, n % 40, 0) for n in range(20_000)]
+    return _xlsb_rtf(cells, "xlsb_repeated", folder, strings=["Q" * 30_000])
 
 
 def xlsb_shared_out_of_range(folder: Path) -> Path:
@@ -707,6 +738,8 @@ CASES: list[Case] = [
     Case("xlsx 1,001 sheets", many_sheets(1_001), True, "1,000"),
     Case("xlsx 300 sheets", many_sheets(300), False),
     Case("xlsx two million shared strings", huge_shared_strings, False),
+    Case("xlsx one long shared string in 20,000 cells", shared_string_repeated, True, "repeats text"),
+    Case("xlsx 4.2 million one-digit values", dense_values, True, "values"),
     Case("xlsx 5 MB of cell formats", styles_bloat, False, report_reason="annotated report"),
     Case("xlsx truncated", truncated, True, "truncated"),
     # XML declarations and encodings
@@ -737,6 +770,7 @@ CASES: list[Case] = [
     Case("ods 78 cells repeated on 300,000 rows (1 KB)", ods_rows_repeated, True, "repeats"),
     Case("ods 16,384 cells repeated on 1,000 rows", ods_columns_repeated, True, "repeats"),
     Case("ods rows repeated, single-quoted", ods_rows_repeated_quoted, True, "single quotes"),
+    Case("ods long text repeated 15,600 times", ods_text_repeated, True, "repeats cells"),
     Case("ods LibreOffice padding to the grid's end", ods_libreoffice_padding, False),
     Case("ods billion laughs", ods_doctype, True, "DOCTYPE"),
     Case("ods content in UTF-16", ods_utf16, True, "UTF-16"),
@@ -744,6 +778,7 @@ CASES: list[Case] = [
     Case("xlsb cell at BZ1048576", xlsb_far_cell, True, "far from the data"),
     Case("xlsb column 4,000,000,000", xlsb_far_column, True, "XFD"),
     Case("xlsb shared string out of range", xlsb_shared_out_of_range, True, "shared text"),
+    Case("xlsb one long shared string in 20,000 cells", xlsb_shared_repeated, True, "repeats text"),
     Case("xls plain", xls_plain, False),
     Case("xls cell at IV65536", xls_far_cell, True, "far from the data"),
     Case("xls column 65,536", xls_far_column, True, "XFD"),

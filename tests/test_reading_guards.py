@@ -5,6 +5,7 @@ that name the cell without its value."""
 from __future__ import annotations
 
 import io
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,28 @@ def test_attributes_the_guards_cannot_see_are_refused(chunk: bytes) -> None:
 ])
 def test_text_values_and_declarations_may_hold_the_same_marks(chunk: bytes) -> None:
     limits.check_attribute_syntax(chunk, "the sheet")
+
+
+def test_the_shared_strings_of_an_xls_are_read_across_continue_records() -> None:
+    """A string whose characters run on into the next record, which starts with their new width (two bytes each
+    from there), then a rich string with formatting runs: their lengths as calamine reads them."""
+    first = struct.pack("<HB", 10, 0) + b"abcd"
+    continued = b"\x01" + "efghij".encode("utf-16-le") + struct.pack("<HBH", 3, 0x08, 1) + b"xyz" + b"\0" * 4
+    assert limits._sst_lengths([first, continued]) == [10, 3]
+
+
+def test_an_xls_that_repeats_a_long_shared_string_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = b"Q" * 8000
+    table = hostile._biff(0x00FC, struct.pack("<II", 200, 1) + struct.pack("<HB", len(text), 0) + text)
+    stream = hostile.biff_workbook([hostile.xls_shared(2 + n // 40, n % 40, 0) for n in range(200)])
+    globals_end = stream.index(hostile._biff(0x000A))
+    stream = stream[:globals_end] + table + stream[globals_end:]
+    sheet_offset = len(hostile._biff_bof(0x0005)) + 4  # the BOUNDSHEET record's pointer to the sheet moves
+    moved = struct.unpack_from("<I", stream, sheet_offset)[0] + len(table)
+    path = tmp_path / "repeated.xls"
+    stream = stream[:sheet_offset] + struct.pack("<I", moved) + stream[sheet_offset + 4:]
+    path.write_bytes(hostile.compound_file(stream))
+    limits.check_xls(path)  # 1.6 million characters: within the budget of any file
+    monkeypatch.setattr(limits, "FREE_TEXT", 1_000_000)
+    with pytest.raises(ReadError, match="repeats text"):
+        limits.check_xls(path)

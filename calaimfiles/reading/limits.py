@@ -23,6 +23,10 @@ unpacked) and close to what Excel itself can hold:
   than MAX_SHEET_CELLS. The same holds for .ods tables (their repeats counted as calamine expands them), .xlsb
   and .xls sheets (their records walked), and CSV files (their lines padded to the widest).
 - MAX_CELL_CHARS: Excel's limit on the text of one cell (32,767 characters).
+- What a sheet makes the reader build, paid for by the file's packed size (`Budget`): the values (a sheet of
+  millions of one-digit cells packs into a megabyte) and the text, since calamine makes a copy of a shared string
+  for every cell that refers to it (one string of 32,000 characters in 20,000 cells packs into 100 KB and costs
+  640 MB), and keeps every shared string and every inline text.
 - For --report (openpyxl): MAX_TREE_PART_BYTES, MAX_OPENPYXL_OBJECTS (`check_before_openpyxl`).
 
 The package checks run when a workbook is opened (`check_limits`, and `check_ods`, `check_xlsb`, `check_xls`);
@@ -40,7 +44,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 import numpy as np
 
@@ -60,6 +64,12 @@ MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
 SPARSE_RANGE_CELLS = 8_000_000  # about 256 MB in calamine: a range this large needs no values to pay for it
 RANGE_PER_VALUE = 4  # beyond it, a range at most this many times the cells that hold a value
 MAX_CELL_CHARS = 32_767
+# What one sheet may make the reader build: so much whatever the file, and beyond, in proportion to its packed size.
+# A real RTF packs about 0.2 values and 1 character of text into a byte; validate holds about 75 bytes a value.
+FREE_VALUES = 4_000_000
+VALUES_PER_PACKED_BYTE = 0.5
+FREE_TEXT = 64 << 20  # characters (counted as UTF-8 bytes)
+TEXT_PER_PACKED_BYTE = 8
 MAX_SHEETS = 1_000  # a CalAIM file has one to a few; each sheet is read, so thousands of empty ones would cost
 MAX_TREE_PART_BYTES = 4 << 20  # for --report: a part openpyxl parses whole (a tree costs ~40 times its bytes)
 MAX_OPENPYXL_OBJECTS = 2_000_000  # for --report: about 700 MB in openpyxl (a 75,000-row RTF)
@@ -304,6 +314,63 @@ def _check_text(chunk: bytes) -> None:
             _refuse(f"a cell holds more than {MAX_CELL_CHARS:,} characters, Excel's limit; refused")
 
 
+_TEXT_RUN = re.compile(rb"<(?:[\w.-]+:)?[tv](?:\s[^>]*)?>([^<]*)<")
+
+
+def _text_bytes(chunk: bytes) -> int:
+    """The bytes of the text a chunk keeps in its cells (`<t>` of inline text, `<v>` of a formula's text; numbers
+    counted too): never under the characters the reader makes of them."""
+    return sum(map(len, _TEXT_RUN.findall(chunk)))
+
+
+_SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<(?:[\w.-]+:)?v>\s*([0-9]{1,10})\s*<')
+_SHARED_ITEM_END = b"</si>"
+_SHARED_ITEM_MARKUP = len(b"<si><t></t>")
+
+
+class Budget:
+    """What the sheets of one workbook may make the reader build (values, text), from the file's packed size, and
+    the length of each of its shared strings, read from the shared strings part when a sheet first needs them."""
+
+    def __init__(self, packed_bytes: int, shared_strings: Callable[[], Iterator[bytes]] | None = None) -> None:
+        self.values = max(FREE_VALUES, int(VALUES_PER_PACKED_BYTE * packed_bytes))
+        self.text = max(FREE_TEXT, TEXT_PER_PACKED_BYTE * packed_bytes)
+        self._shared_strings = shared_strings
+        self._lengths: np.ndarray[Any, np.dtype[np.int64]] | None = None
+
+    @classmethod
+    def of_package(cls, path: Path) -> Budget:
+        """The budget of an .xlsx or .xlsm file, its shared strings found through the workbook's relationships."""
+
+        def shared_strings() -> Iterator[bytes]:
+            with zipfile.ZipFile(path) as archive:
+                part = next((target for kind, target in workbook.relations(archive).values()
+                             if kind.endswith("/sharedStrings")), None)
+                if part is not None and part in archive.NameToInfo:
+                    with archive.open(part) as stream:
+                        yield from xml_chunks(stream)
+
+        return cls(path.stat().st_size, shared_strings)
+
+    def shared_lengths(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """The length of each shared string (its bytes less the markup of a plain one: never under its
+        characters). All of them together are held by the reader too, so they must fit the text budget."""
+        if self._lengths is None:
+            lengths: list[int] = []
+            carried = b""
+            for chunk in self._shared_strings() if self._shared_strings else ():
+                items = (carried + chunk).split(_SHARED_ITEM_END)
+                carried = items.pop()
+                if not lengths and items:  # the part's first item: without the declaration and `<sst ...>`
+                    items[0] = items[0][max(items[0].find(b"<si"), 0):]
+                lengths.extend(map(len, items))
+            self._lengths = np.maximum(np.array(lengths, dtype=np.int64) - _SHARED_ITEM_MARKUP, 0)
+            if int(self._lengths.sum()) > self.text:
+                _refuse(f"the workbook's shared text is over {self.text:,} characters, more than a file of its size "
+                        "holds (a file built to exhaust memory)")
+        return self._lengths
+
+
 class SheetGuard:
     """Checks one worksheet's XML as the reader streams it, chunk by chunk (each ending before a `<`), before
     python-calamine parses it: rows, columns, the size of the range and the text of its cells.
@@ -317,8 +384,13 @@ class SheetGuard:
     52 or 78 columns (A-Z, up to AZ, up to BZ) by two searches that stop at their first hit, and exact past BZ.
     """
 
-    def __init__(self, part: str) -> None:
+    def __init__(self, part: str, budget: Budget, chunks: Callable[[], Iterator[bytes]]) -> None:
         self.part = part
+        self.budget = budget
+        self._chunks = chunks  # the part streamed again from its start
+        self.shared_cells = 0  # cells that refer to a shared string
+        self.text = 0  # text the reader will build for the cells so far, or an upper bound of it
+        self._text_counted = False  # the whole sheet's shared text counted exactly, and within the budget
         self.rows = 0  # the last row seen (a row up to a tenth further may be unseen: `_ceiling`)
         self.columns = 0  # known only past NARROW_COLUMNS
         self.width = 26  # the width class within NARROW_COLUMNS: 26, 52 or 78
@@ -342,7 +414,15 @@ class SheetGuard:
         inline = b't="inlineStr"' in chunk
         if inline or b't="str"' in chunk:  # text kept in the sheet rather than shared
             _check_text(chunk)
+            self._spend_text(_text_bytes(chunk))
         self.values += chunk.count(b"<v>") + (chunk.count(b"<is>") if inline else 0)
+        if chunk.count(b"v>") // 2 > self.budget.values - self.values:  # `<x:v>` too: never under the values
+            _refuse(f"the sheet in {self.part} holds over {self.budget.values:,} values, more than a file of its "
+                    "size holds (a file built to exhaust memory)")
+        if (shared := chunk.count(b't="s"')) and not self._text_counted:
+            self.shared_cells += shared
+            lengths = self.budget.shared_lengths()
+            self._spend_text(shared * int(lengths.max(initial=0)))
         # Excel writes the reference first; a cell that does not (or any other tag named <c...) is looked at
         # closely, and any other order counts as unreferenced (measured exactly, so never wrongly refused).
         if not self.unreferenced and chunk.count(b"<c") > chunk.count(b'<c r="'):
@@ -350,6 +430,24 @@ class SheetGuard:
         if not self.unreferenced:
             self._check_range(self.rows, self.columns or self.width, exact=False)
         return b't="e"' in chunk
+
+    def _spend_text(self, amount: int) -> None:
+        """Add text to the sheet's account. Past the budget, the bound (each shared-string cell at the longest
+        string) gives way to an exact count over the whole sheet, made once; only a true excess is refused."""
+        self.text += amount
+        if self.text <= self.budget.text or self._text_counted:
+            return
+        lengths = self.budget.shared_lengths()
+        exact = 0
+        for chunk in self._chunks():
+            indexes = np.array(_SHARED_CELL.findall(chunk), dtype=np.int64)
+            exact += int(lengths[indexes[indexes < lengths.size]].sum())
+            if b't="inlineStr"' in chunk or b't="str"' in chunk:
+                exact += _text_bytes(chunk)
+            if exact > self.budget.text:
+                _refuse(f"the sheet in {self.part} repeats text to over {self.budget.text:,} characters, more than "
+                        "a file of its size holds (a file built to exhaust memory)")
+        self.text, self._text_counted = exact, True
 
     def finish(self, chunks: Callable[[], Iterator[bytes]]) -> None:
         """After the last chunk. A sheet that stays within NARROW_COLUMNS has been measured already; otherwise
@@ -462,7 +560,7 @@ def check_ods(path: Path) -> None:
     its last cell with a value, and it is held to the cells actually written as a worksheet's is to its values."""
     try:
         with zipfile.ZipFile(path) as package, package.open("content.xml") as stream:
-            tables = _OdsTables()
+            tables = _OdsTables(Budget(path.stat().st_size))
             for chunk in xml_chunks(stream):
                 tables.feed(chunk)
             tables.finish()
@@ -480,7 +578,9 @@ _COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="([0-9]+)"')
 class _OdsTables:
     """Walks the tags of an ODS content part, table by table, measuring each table's range as calamine builds it."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self._weight = 0  # how many times calamine builds the content now being read (a cell's, repeated)
         self._new_table(b"")
 
     def _new_table(self, name: bytes) -> None:
@@ -492,10 +592,16 @@ class _OdsTables:
         self.last_row = 0  # the last row holding a value
         self.width = 0  # the widest row's last value
         self.written = 0  # cell elements written
+        self.built = 0  # values calamine builds, repeats counted
+        self.text = 0  # bytes of cell content calamine builds, repeats counted (never under its text)
 
     def feed(self, chunk: bytes) -> None:
         check_attribute_syntax(chunk, "the workbook's content.xml")
-        for closing, kind, attributes in _ODS_TAG.findall(chunk):
+        read = 0  # where the content being weighed starts in this chunk
+        for tag in _ODS_TAG.finditer(chunk):
+            closing, kind, attributes = tag.groups()
+            self._spend(tag.start() - read)
+            read, self._weight = tag.end(), 0
             if kind == b"table":
                 if closing:
                     self.finish()
@@ -517,6 +623,18 @@ class _OdsTables:
                 self.column += count
                 if b"value-type" in attributes or not attributes.endswith(b"/"):
                     self.row_width = self.column
+                    self.built += count * self.repeat
+                    self._weight = count * self.repeat
+                    self._spend(len(attributes))  # a value kept in an attribute (office:value="...")
+        self._spend(len(chunk) - read)
+
+    def _spend(self, content: int) -> None:
+        """Count content built as many times as its cell stands, and refuse past the budget."""
+        self.text += content * self._weight
+        if self.built > self.budget.values or self.text > self.budget.text:
+            _refuse(f"the table {_table_name(self.name)} repeats cells to over {self.budget.values:,} values or "
+                    f"{self.budget.text:,} characters, more than a file of its size holds (a file built to exhaust "
+                    "memory)")
 
     def _end_row(self) -> None:
         self.row += self.repeat
@@ -552,14 +670,16 @@ def check_xlsb(path: Path) -> None:
         with zipfile.ZipFile(path) as package:
             targets = {kind.rpartition("/")[2]: part for kind, part in
                        workbook.relations(package, "xl/_rels/workbook.bin.rels").values()}
-            strings = 0
+            budget = Budget(path.stat().st_size)
+            strings: list[int] = []  # the length of each shared string
             if "sharedStrings" in targets and targets["sharedStrings"] in package.NameToInfo:
                 with package.open(targets["sharedStrings"]) as stream:
-                    strings = sum(1 for kind, _ in _records(stream) if kind == _BRT_SST_ITEM)
+                    strings = [int.from_bytes(data[1:5], "little") for kind, data in _records(stream)
+                               if kind == _BRT_SST_ITEM]
             for info in package.infolist():
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".bin"):
                     with package.open(info) as stream:
-                        _check_xlsb_sheet(info.filename, stream, strings)
+                        _check_xlsb_sheet(info.filename, stream, strings, budget)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, struct.error):
         _refuse("the workbook is damaged: a part of its zip package cannot be unpacked")
 
@@ -569,8 +689,8 @@ _BRT_END_SHEET_DATA, _BRT_SST_ITEM = 0x0092, 0x0013
 _MAX_RECORD_BYTES = 1 << 24
 
 
-def _check_xlsb_sheet(part: str, stream: IO[bytes], strings: int) -> None:
-    row, values = 0, 0
+def _check_xlsb_sheet(part: str, stream: IO[bytes], strings: list[int], budget: Budget) -> None:
+    row, values, text = 0, 0, 0
     top = left = 1 << 40
     bottom = right = -1
     for kind, data in _records(stream):
@@ -582,9 +702,18 @@ def _check_xlsb_sheet(part: str, stream: IO[bytes], strings: int) -> None:
             column = int.from_bytes(data[:4], "little")
             if column >= MAX_COLUMNS:
                 _refuse(f"the sheet in {part} has columns beyond column XFD, Excel's last; refused")
-            if kind == _BRT_CELL_SHARED and int.from_bytes(data[8:12], "little") >= strings:
-                _refuse(f"the sheet in {part} has a cell that refers to shared text the workbook does not hold")
+            if kind == _BRT_CELL_SHARED:
+                index = int.from_bytes(data[8:12], "little")
+                if index >= len(strings):
+                    _refuse(f"the sheet in {part} has a cell that refers to shared text the workbook does not hold")
+                text += strings[index]
+            else:
+                text += len(data)  # text kept in the cell's own record, if any, is within it
             values += 1
+            if values > budget.values or text > budget.text:
+                _refuse(f"the sheet in {part} holds over {budget.values:,} values or repeats text to over "
+                        f"{budget.text:,} characters, more than a file of its size holds (a file built to exhaust "
+                        "memory)")
             top, bottom, left, right = min(top, row), max(bottom, row), min(left, column), max(right, column)
         elif kind == _BRT_END_SHEET_DATA:
             break
@@ -636,7 +765,7 @@ def check_xls(path: Path) -> None:
     except (ValueError, IndexError, struct.error):
         _refuse("the workbook is damaged: its compound file cannot be read")
     if stream is not None:
-        _check_biff(stream)
+        _check_biff(stream, Budget(path.stat().st_size))
 
 
 _FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
@@ -712,11 +841,13 @@ def _mini_stream_part(chain: Callable[[int, list[int], Callable[[int], bytes]], 
 # BIFF8 records (MS-XLS 2.3) of cells that hold a value: row and column in their first four bytes
 _BIFF_VALUE_CELLS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6})
 _BIFF_BOF, _BIFF_EOF, _BIFF_MULRK, _BIFF_SST, _BIFF_LABELSST = 0x0809, 0x000A, 0x00BD, 0x00FC, 0x00FD
+_BIFF_CONTINUE = 0x003C
 
 
-def _check_biff(stream: bytes) -> None:
-    strings = 0
-    values = 0
+def _check_biff(stream: bytes, budget: Budget) -> None:
+    strings: list[int] = []  # the length of each shared string
+    shared: list[bytes] | None = None  # the SST record and its CONTINUE records, while they are being read
+    values = text = 0
     top = left = 1 << 40
     bottom = right = -1
     at = 0
@@ -724,27 +855,88 @@ def _check_biff(stream: bytes) -> None:
         kind, size = struct.unpack_from("<HH", stream, at)
         data = stream[at + 4: at + 4 + size]
         at += 4 + size
+        if shared is not None:
+            if kind == _BIFF_CONTINUE:
+                shared.append(data)
+                continue
+            strings, shared = _sst_lengths(shared), None
+            if sum(strings) > budget.text:
+                _refuse(f"the workbook's shared text is over {budget.text:,} characters, more than a file of its "
+                        "size holds (a file built to exhaust memory)")
         cells: list[tuple[int, int]] = []
         if kind in _BIFF_VALUE_CELLS and size >= 4:
             cells = [struct.unpack_from("<HH", data)]
-            if kind == _BIFF_LABELSST and size >= 10 and struct.unpack_from("<I", data, 6)[0] >= strings:
-                _refuse("a cell refers to shared text that the workbook does not hold")
+            if kind == _BIFF_LABELSST and size >= 10:
+                index = struct.unpack_from("<I", data, 6)[0]
+                if index >= len(strings):
+                    _refuse("a cell refers to shared text that the workbook does not hold")
+                text += strings[index]
+            else:
+                text += size  # text kept in the cell's own record, if any, is within it
         elif kind == _BIFF_MULRK and size >= 6:
             row, first = struct.unpack_from("<HH", data)
             last = struct.unpack_from("<H", data, size - 2)[0]
             cells = [(row, column) for column in range(first, max(first, last) + 1)][: (size - 6) // 6 or 1]
         elif kind == _BIFF_SST and size >= 8:
-            strings = struct.unpack_from("<I", data, 4)[0]
+            shared = [data[8:]]
         elif kind == _BIFF_BOF:
-            values, top, left, bottom, right = 0, 1 << 40, 1 << 40, -1, -1
+            values, text, top, left, bottom, right = 0, 0, 1 << 40, 1 << 40, -1, -1
         elif kind == _BIFF_EOF and values:
             _check_sheet_range("a sheet", bottom - top + 1, right - left + 1, values)
             values = 0
         for row, column in cells:
             values += 1
             top, bottom, left, right = min(top, row), max(bottom, row), min(left, column), max(right, column)
+        if values > budget.values or text > budget.text:
+            _refuse(f"a sheet holds over {budget.values:,} values or repeats text to over {budget.text:,} "
+                    "characters, more than a file of its size holds (a file built to exhaust memory)")
     if values:
         _check_sheet_range("a sheet", bottom - top + 1, right - left + 1, values)
+
+
+def _sst_lengths(records: list[bytes]) -> list[int]:
+    """The length in characters of each string of the shared string table (MS-XLS SST, XLUnicodeRichExtendedString),
+    read across its CONTINUE records: where a string's characters run on into the next record, that record starts
+    with a byte saying their width. What cannot be read ends the list (an index past it is refused as missing)."""
+    lengths: list[int] = []
+    record, at = 0, 0
+
+    def skip(count: int) -> bool:
+        nonlocal record, at
+        while count > 0 and record < len(records):
+            step = min(count, len(records[record]) - at)
+            at, count = at + step, count - step
+            if at >= len(records[record]):
+                record, at = record + 1, 0
+        return count == 0
+
+    while record < len(records):
+        if at >= len(records[record]):
+            record, at = record + 1, 0
+            continue
+        head = records[record]
+        if at + 3 > len(head):
+            break
+        characters, flags = struct.unpack_from("<HB", head, at)
+        at += 3
+        runs = struct.unpack_from("<H", head, at)[0] if flags & 0x08 and at + 2 <= len(head) else 0
+        at += 2 if flags & 0x08 else 0
+        extra = struct.unpack_from("<I", head, at)[0] if flags & 0x04 and at + 4 <= len(head) else 0
+        at += 4 if flags & 0x04 else 0
+        lengths.append(characters)
+        width, left = 2 if flags & 0x01 else 1, characters
+        while left > 0 and record < len(records):
+            room = (len(records[record]) - at) // width
+            if room <= 0:  # on into the next record, which starts with the width of what follows
+                record, at = record + 1, 1
+                if record < len(records):
+                    width = 2 if records[record][:1] == b"\x01" else 1
+                continue
+            taken = min(left, room)
+            at, left = at + taken * width, left - taken
+        if left > 0 or not skip(4 * runs + extra):
+            break
+    return lengths
 
 
 def _check_sheet_range(where: str, rows: int, columns: int, values: int) -> None:

@@ -126,6 +126,12 @@ class Workbook:
             limits.check_xlsb(path)
         elif self.suffix == ".xls":
             limits.check_xls(path)
+        self._budget = limits.Budget.of_package(path) if self.is_excel else limits.Budget(path.stat().st_size)
+        if self.is_excel:
+            try:
+                self._budget.shared_lengths()  # calamine reads every shared string as it opens the file
+            except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
+                raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         try:
             with _utf8_path(path) as name:
                 self._book = python_calamine.CalamineWorkbook.from_path(name)
@@ -188,7 +194,7 @@ class Workbook:
                     if part is None or part not in archive.NameToInfo:  # calamine finds it, the checks would not
                         raise ReadError(f"sheet {name!r} cannot be found in the workbook's package (its relationship "
                                         "is missing or points elsewhere)")
-                    _scan_part(archive, part, errors)
+                    _scan_part(archive, part, errors, self._budget)
             except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
                 raise ReadError(f"the workbook is damaged ({_short(error)})") from None
         rows, width = self._whole_rows(name, part)
@@ -212,7 +218,7 @@ class Workbook:
     def _rows_in_pieces(self, name: str, part: str, found: dict[tuple[int, int], str]) -> Iterator[list[Any]]:
         """The sheet's rows read in pieces, each chunk of XML first passing the sheet's limits (its error cells
         go into `found`); the sheet is read whole from where a chunk cannot be cut."""
-        guard = limits.SheetGuard(part)
+        guard = limits.SheetGuard(part, self._budget, lambda: _part_chunks(self.path, part))
 
         def inspect(chunk: bytes) -> bool:
             _inspect(guard, chunk, found)
@@ -433,23 +439,27 @@ def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet_name)
             if part is not None:
-                _scan_part(archive, part, found)
+                _scan_part(archive, part, found, limits.Budget.of_package(path))
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
         raise ReadError(f"the workbook is damaged ({_short(error)})") from None
     return found
 
 
-def _scan_part(archive: zipfile.ZipFile, part: str, found: dict[tuple[int, int], str]) -> None:
-    guard = limits.SheetGuard(part)
-    with archive.open(part) as stream:
-        for chunk in limits.xml_chunks(stream):
-            _inspect(guard, chunk, found)
-
+def _scan_part(archive: zipfile.ZipFile, part: str, found: dict[tuple[int, int], str], budget: limits.Budget) -> None:
     def again() -> Iterator[bytes]:
         with archive.open(part) as stream:
             yield from limits.xml_chunks(stream)
 
+    guard = limits.SheetGuard(part, budget, again)
+    for chunk in again():
+        _inspect(guard, chunk, found)
     guard.finish(again)
+
+
+def _part_chunks(path: Path, part: str) -> Iterator[bytes]:
+    """A package part's XML in chunks, from a file of its own (for a reader in another thread)."""
+    with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+        yield from limits.xml_chunks(stream)
 
 
 def _inspect(guard: limits.SheetGuard, chunk: bytes, found: dict[tuple[int, int], str]) -> None:
