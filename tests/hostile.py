@@ -224,10 +224,11 @@ def deep_nesting_in_sheet(folder: Path) -> Path:
         b'<row r="10"><c r="A10" t="inlineStr"><is>' + nested + b"<t>1</t></is></c></row>"))
 
 
-def many_sheets(count: int) -> Callable[[Path], Path]:
-    """A workbook of `count` sheets, each its own small part."""
+def many_sheets(count: int, rows: bytes = b"", stem: str = "sheets") -> Callable[[Path], Path]:
+    """A workbook of `count` sheets, each its own part: the first the base workbook's, the others empty but for
+    `rows`."""
     def build(folder: Path) -> Path:
-        source = base_workbook(folder / f"sheets{count}.base.xlsx")
+        source = base_workbook(folder / f"{stem}{count}.base.xlsx")
         with zipfile.ZipFile(source) as old:
             sheet = old.read(SHEET)
             rels = old.read("xl/_rels/workbook.xml.rels")
@@ -247,9 +248,9 @@ def many_sheets(count: int) -> Callable[[Path], Path]:
             b'<Override PartName="/xl/worksheets/s%d.xml" ContentType="application/vnd.openxmlformats-officedocument'
             b'.spreadsheetml.worksheet+xml"/>' % n for n in range(2, count + 1)) + b"</Types>")
         changes = {"xl/workbook.xml": book, "xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types}
-        empty = sheet[: sheet.index(b"<sheetData>")] + b"<sheetData/></worksheet>"
-        return repack(source, folder / f"sheets{count}.xlsx", lambda name, data: changes.get(name, data),
-                      extra=[(f"xl/worksheets/s{n}.xml", empty) for n in range(2, count + 1)])
+        other = sheet[: sheet.index(b"<sheetData>")] + b"<sheetData>" + rows + b"</sheetData></worksheet>"
+        return repack(source, folder / f"{stem}{count}.xlsx", lambda name, data: changes.get(name, data),
+                      extra=[(f"xl/worksheets/s{n}.xml", other) for n in range(2, count + 1)])
     return build
 
 
@@ -738,8 +739,12 @@ CASES: list[Case] = [
     Case("xlsx 1,001 sheets", many_sheets(1_001), True, "1,000"),
     Case("xlsx 300 sheets", many_sheets(300), False),
     Case("xlsx two million shared strings", huge_shared_strings, False),
-    Case("xlsx one long shared string in 20,000 cells", shared_string_repeated, True, "repeats text"),
-    Case("xlsx 4.2 million one-digit values", dense_values, True, "values"),
+    Case("xlsx one long shared string in 20,000 cells", shared_string_repeated, True,
+         "more than a file of its size holds"),
+    Case("xlsx 4.2 million one-digit values", dense_values, True, "more than a file of its size holds"),
+    Case("xlsx three sheets of 2 million one-digit values",
+         many_sheets(3, b"".join(b'<row r="%d">%s</row>' % (r, b"<c><v>1</v></c>" * 50) for r in range(1, 40_001)),
+                     "dense_sheets"), True, "more than a file of its size holds"),
     Case("xlsx 5 MB of cell formats", styles_bloat, False, report_reason="annotated report"),
     Case("xlsx truncated", truncated, True, "truncated"),
     # XML declarations and encodings
@@ -767,10 +772,10 @@ CASES: list[Case] = [
     Case("xlsx member name in a date cell", typed_cell("d"), False),
     Case("xlsx shared string out of range", typed_cell("s"), True, "shared text"),
     # other formats
-    Case("ods 78 cells repeated on 300,000 rows (1 KB)", ods_rows_repeated, True, "repeats"),
-    Case("ods 16,384 cells repeated on 1,000 rows", ods_columns_repeated, True, "repeats"),
+    Case("ods 78 cells repeated on 300,000 rows (1 KB)", ods_rows_repeated, True, "repeat"),
+    Case("ods 16,384 cells repeated on 1,000 rows", ods_columns_repeated, True, "repeat"),
     Case("ods rows repeated, single-quoted", ods_rows_repeated_quoted, True, "single quotes"),
-    Case("ods long text repeated 15,600 times", ods_text_repeated, True, "repeats cells"),
+    Case("ods long text repeated 15,600 times", ods_text_repeated, True, "more than a file of its size holds"),
     Case("ods LibreOffice padding to the grid's end", ods_libreoffice_padding, False),
     Case("ods billion laughs", ods_doctype, True, "DOCTYPE"),
     Case("ods content in UTF-16", ods_utf16, True, "UTF-16"),
@@ -778,7 +783,8 @@ CASES: list[Case] = [
     Case("xlsb cell at BZ1048576", xlsb_far_cell, True, "far from the data"),
     Case("xlsb column 4,000,000,000", xlsb_far_column, True, "XFD"),
     Case("xlsb shared string out of range", xlsb_shared_out_of_range, True, "shared text"),
-    Case("xlsb one long shared string in 20,000 cells", xlsb_shared_repeated, True, "repeats text"),
+    Case("xlsb one long shared string in 20,000 cells", xlsb_shared_repeated, True,
+         "more than a file of its size holds"),
     Case("xls plain", xls_plain, False),
     Case("xls cell at IV65536", xls_far_cell, True, "far from the data"),
     Case("xls column 65,536", xls_far_column, True, "XFD"),

@@ -27,6 +27,8 @@ unpacked) and close to what Excel itself can hold:
   millions of one-digit cells packs into a megabyte) and the text, since calamine makes a copy of a shared string
   for every cell that refers to it (one string of 32,000 characters in 20,000 cells packs into 100 KB and costs
   640 MB), and keeps every shared string and every inline text.
+- Attributes in sheets and ODS content only as Excel and LibreOffice write them, `name="value"`, which is what
+  the searches of these guards read (`check_attribute_syntax`).
 - For --report (openpyxl): MAX_TREE_PART_BYTES, MAX_OPENPYXL_OBJECTS (`check_before_openpyxl`).
 
 The package checks run when a workbook is opened (`check_limits`, and `check_ods`, `check_xlsb`, `check_xls`);
@@ -329,14 +331,29 @@ _SHARED_ITEM_MARKUP = len(b"<si><t></t>")
 
 
 class Budget:
-    """What the sheets of one workbook may make the reader build (values, text), from the file's packed size, and
-    the length of each of its shared strings, read from the shared strings part when a sheet first needs them."""
+    """What all the sheets of one workbook may make the reader build (values, text: the reader keeps every sheet it
+    has read), from the file's packed size, and what they have spent so far; also the length of each of its shared
+    strings, read from the shared strings part when first needed."""
 
     def __init__(self, packed_bytes: int, shared_strings: Callable[[], Iterator[bytes]] | None = None) -> None:
-        self.values = max(FREE_VALUES, int(VALUES_PER_PACKED_BYTE * packed_bytes))
-        self.text = max(FREE_TEXT, TEXT_PER_PACKED_BYTE * packed_bytes)
+        self.max_values = max(FREE_VALUES, int(VALUES_PER_PACKED_BYTE * packed_bytes))
+        self.max_text = max(FREE_TEXT, TEXT_PER_PACKED_BYTE * packed_bytes)
+        self.values = 0
+        self.text = 0
         self._shared_strings = shared_strings
         self._lengths: np.ndarray[Any, np.dtype[np.int64]] | None = None
+
+    def spend(self, values: int = 0, text: int = 0) -> None:
+        """Count what a sheet adds; refuse the workbook past either limit."""
+        self.values += values
+        self.text += text
+        if self.values > self.max_values or self.text > self.max_text:
+            self.refuse()
+
+    def refuse(self) -> NoReturn:
+        _refuse(f"the workbook holds over {self.max_values:,} values or {self.max_text:,} characters of text (all "
+                "its sheets together, repeated and shared text counted for each cell), more than a file of its size "
+                "holds (a file built to exhaust memory)")
 
     @classmethod
     def of_package(cls, path: Path) -> Budget:
@@ -365,9 +382,8 @@ class Budget:
                     items[0] = items[0][max(items[0].find(b"<si"), 0):]
                 lengths.extend(map(len, items))
             self._lengths = np.maximum(np.array(lengths, dtype=np.int64) - _SHARED_ITEM_MARKUP, 0)
-            if int(self._lengths.sum()) > self.text:
-                _refuse(f"the workbook's shared text is over {self.text:,} characters, more than a file of its size "
-                        "holds (a file built to exhaust memory)")
+            if int(self._lengths.sum()) > self.max_text:
+                self.refuse()
         return self._lengths
 
 
@@ -388,7 +404,6 @@ class SheetGuard:
         self.part = part
         self.budget = budget
         self._chunks = chunks  # the part streamed again from its start
-        self.shared_cells = 0  # cells that refer to a shared string
         self.text = 0  # text the reader will build for the cells so far, or an upper bound of it
         self._text_counted = False  # the whole sheet's shared text counted exactly, and within the budget
         self.rows = 0  # the last row seen (a row up to a tenth further may be unseen: `_ceiling`)
@@ -414,15 +429,12 @@ class SheetGuard:
         inline = b't="inlineStr"' in chunk
         if inline or b't="str"' in chunk:  # text kept in the sheet rather than shared
             _check_text(chunk)
-            self._spend_text(_text_bytes(chunk))
+            if not self._text_counted:  # else counted with the whole sheet already
+                self._spend_text(_text_bytes(chunk))
         self.values += chunk.count(b"<v>") + (chunk.count(b"<is>") if inline else 0)
-        if chunk.count(b"v>") // 2 > self.budget.values - self.values:  # `<x:v>` too: never under the values
-            _refuse(f"the sheet in {self.part} holds over {self.budget.values:,} values, more than a file of its "
-                    "size holds (a file built to exhaust memory)")
+        self.budget.spend(values=chunk.count(b"v>") // 2)  # `<x:v>` too: never under the values
         if (shared := chunk.count(b't="s"')) and not self._text_counted:
-            self.shared_cells += shared
-            lengths = self.budget.shared_lengths()
-            self._spend_text(shared * int(lengths.max(initial=0)))
+            self._spend_text(shared * int(self.budget.shared_lengths().max(initial=0)))
         # Excel writes the reference first; a cell that does not (or any other tag named <c...) is looked at
         # closely, and any other order counts as unreferenced (measured exactly, so never wrongly refused).
         if not self.unreferenced and chunk.count(b"<c") > chunk.count(b'<c r="'):
@@ -432,22 +444,26 @@ class SheetGuard:
         return b't="e"' in chunk
 
     def _spend_text(self, amount: int) -> None:
-        """Add text to the sheet's account. Past the budget, the bound (each shared-string cell at the longest
-        string) gives way to an exact count over the whole sheet, made once; only a true excess is refused."""
+        """Add text to the sheet's account. Past the budget, this sheet's bound (each shared-string cell at the
+        longest string) gives way to an exact count over the whole sheet, made once; only a true excess is refused."""
         self.text += amount
-        if self.text <= self.budget.text or self._text_counted:
+        self.budget.text += amount
+        if self.budget.text <= self.budget.max_text:
             return
-        lengths = self.budget.shared_lengths()
-        exact = 0
-        for chunk in self._chunks():
-            indexes = np.array(_SHARED_CELL.findall(chunk), dtype=np.int64)
-            exact += int(lengths[indexes[indexes < lengths.size]].sum())
-            if b't="inlineStr"' in chunk or b't="str"' in chunk:
-                exact += _text_bytes(chunk)
-            if exact > self.budget.text:
-                _refuse(f"the sheet in {self.part} repeats text to over {self.budget.text:,} characters, more than "
-                        "a file of its size holds (a file built to exhaust memory)")
-        self.text, self._text_counted = exact, True
+        if not self._text_counted:
+            self.budget.text -= self.text  # the other sheets' text
+            lengths = self.budget.shared_lengths()
+            self.text = 0
+            for chunk in self._chunks():
+                indexes = np.array(_SHARED_CELL.findall(chunk), dtype=np.int64)
+                exact = int(lengths[indexes[indexes < lengths.size]].sum())
+                if b't="inlineStr"' in chunk or b't="str"' in chunk:
+                    exact += _text_bytes(chunk)
+                self.text += exact
+                self.budget.spend(text=exact)
+            self._text_counted = True
+        if self.budget.text > self.budget.max_text:
+            self.budget.refuse()
 
     def finish(self, chunks: Callable[[], Iterator[bytes]]) -> None:
         """After the last chunk. A sheet that stays within NARROW_COLUMNS has been measured already; otherwise
@@ -592,8 +608,6 @@ class _OdsTables:
         self.last_row = 0  # the last row holding a value
         self.width = 0  # the widest row's last value
         self.written = 0  # cell elements written
-        self.built = 0  # values calamine builds, repeats counted
-        self.text = 0  # bytes of cell content calamine builds, repeats counted (never under its text)
 
     def feed(self, chunk: bytes) -> None:
         check_attribute_syntax(chunk, "the workbook's content.xml")
@@ -623,18 +637,14 @@ class _OdsTables:
                 self.column += count
                 if b"value-type" in attributes or not attributes.endswith(b"/"):
                     self.row_width = self.column
-                    self.built += count * self.repeat
+                    self.budget.spend(values=count * self.repeat)
                     self._weight = count * self.repeat
                     self._spend(len(attributes))  # a value kept in an attribute (office:value="...")
         self._spend(len(chunk) - read)
 
     def _spend(self, content: int) -> None:
-        """Count content built as many times as its cell stands, and refuse past the budget."""
-        self.text += content * self._weight
-        if self.built > self.budget.values or self.text > self.budget.text:
-            _refuse(f"the table {_table_name(self.name)} repeats cells to over {self.budget.values:,} values or "
-                    f"{self.budget.text:,} characters, more than a file of its size holds (a file built to exhaust "
-                    "memory)")
+        """Count content (bytes, never under its text) built as many times as its cell stands."""
+        self.budget.spend(text=content * self._weight)
 
     def _end_row(self) -> None:
         self.row += self.repeat
@@ -676,6 +686,8 @@ def check_xlsb(path: Path) -> None:
                 with package.open(targets["sharedStrings"]) as stream:
                     strings = [int.from_bytes(data[1:5], "little") for kind, data in _records(stream)
                                if kind == _BRT_SST_ITEM]
+                if sum(strings) > budget.max_text:  # calamine holds them all
+                    budget.refuse()
             for info in package.infolist():
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".bin"):
                     with package.open(info) as stream:
@@ -690,7 +702,7 @@ _MAX_RECORD_BYTES = 1 << 24
 
 
 def _check_xlsb_sheet(part: str, stream: IO[bytes], strings: list[int], budget: Budget) -> None:
-    row, values, text = 0, 0, 0
+    row, values = 0, 0
     top = left = 1 << 40
     bottom = right = -1
     for kind, data in _records(stream):
@@ -706,14 +718,10 @@ def _check_xlsb_sheet(part: str, stream: IO[bytes], strings: list[int], budget: 
                 index = int.from_bytes(data[8:12], "little")
                 if index >= len(strings):
                     _refuse(f"the sheet in {part} has a cell that refers to shared text the workbook does not hold")
-                text += strings[index]
+                budget.spend(values=1, text=strings[index])
             else:
-                text += len(data)  # text kept in the cell's own record, if any, is within it
+                budget.spend(values=1, text=len(data))  # text kept in the cell's own record is within it
             values += 1
-            if values > budget.values or text > budget.text:
-                _refuse(f"the sheet in {part} holds over {budget.values:,} values or repeats text to over "
-                        f"{budget.text:,} characters, more than a file of its size holds (a file built to exhaust "
-                        "memory)")
             top, bottom, left, right = min(top, row), max(bottom, row), min(left, column), max(right, column)
         elif kind == _BRT_END_SHEET_DATA:
             break
@@ -847,7 +855,7 @@ _BIFF_CONTINUE = 0x003C
 def _check_biff(stream: bytes, budget: Budget) -> None:
     strings: list[int] = []  # the length of each shared string
     shared: list[bytes] | None = None  # the SST record and its CONTINUE records, while they are being read
-    values = text = 0
+    values = 0
     top = left = 1 << 40
     bottom = right = -1
     at = 0
@@ -860,9 +868,8 @@ def _check_biff(stream: bytes, budget: Budget) -> None:
                 shared.append(data)
                 continue
             strings, shared = _sst_lengths(shared), None
-            if sum(strings) > budget.text:
-                _refuse(f"the workbook's shared text is over {budget.text:,} characters, more than a file of its "
-                        "size holds (a file built to exhaust memory)")
+            if sum(strings) > budget.max_text:  # calamine holds them all
+                budget.refuse()
         cells: list[tuple[int, int]] = []
         if kind in _BIFF_VALUE_CELLS and size >= 4:
             cells = [struct.unpack_from("<HH", data)]
@@ -870,9 +877,9 @@ def _check_biff(stream: bytes, budget: Budget) -> None:
                 index = struct.unpack_from("<I", data, 6)[0]
                 if index >= len(strings):
                     _refuse("a cell refers to shared text that the workbook does not hold")
-                text += strings[index]
+                budget.spend(text=strings[index])
             else:
-                text += size  # text kept in the cell's own record, if any, is within it
+                budget.spend(text=size)  # text kept in the cell's own record, if any, is within it
         elif kind == _BIFF_MULRK and size >= 6:
             row, first = struct.unpack_from("<HH", data)
             last = struct.unpack_from("<H", data, size - 2)[0]
@@ -880,16 +887,14 @@ def _check_biff(stream: bytes, budget: Budget) -> None:
         elif kind == _BIFF_SST and size >= 8:
             shared = [data[8:]]
         elif kind == _BIFF_BOF:
-            values, text, top, left, bottom, right = 0, 0, 1 << 40, 1 << 40, -1, -1
+            values, top, left, bottom, right = 0, 1 << 40, 1 << 40, -1, -1
         elif kind == _BIFF_EOF and values:
             _check_sheet_range("a sheet", bottom - top + 1, right - left + 1, values)
             values = 0
+        budget.spend(values=len(cells))
         for row, column in cells:
             values += 1
             top, bottom, left, right = min(top, row), max(bottom, row), min(left, column), max(right, column)
-        if values > budget.values or text > budget.text:
-            _refuse(f"a sheet holds over {budget.values:,} values or repeats text to over {budget.text:,} "
-                    "characters, more than a file of its size holds (a file built to exhaust memory)")
     if values:
         _check_sheet_range("a sheet", bottom - top + 1, right - left + 1, values)
 

@@ -225,7 +225,7 @@ class Workbook:
             return not guard.columns and not guard.unreferenced
 
         def whole() -> Iterator[list[Any]]:
-            found.update(scan_sheet(self.path, name))
+            found.update(scan_sheet(self.path, name, self._budget))
             return self._whole_rows(name, part)[0]
 
         try:
@@ -431,7 +431,7 @@ def _elements(archive: zipfile.ZipFile, part: str, local_name: str) -> list[dict
     return found
 
 
-def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+def scan_sheet(path: Path, sheet_name: str, budget: limits.Budget | None = None) -> dict[tuple[int, int], str]:
     """Stream the sheet's XML once: refuse it when it is beyond the limits (`limits.SheetGuard`), and find the
     cells stored with type `e` (Excel errors; usually none), which calamine would return as blanks."""
     found: dict[tuple[int, int], str] = {}
@@ -439,7 +439,7 @@ def scan_sheet(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet_name)
             if part is not None:
-                _scan_part(archive, part, found, limits.Budget.of_package(path))
+                _scan_part(archive, part, found, budget or limits.Budget.of_package(path))
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as error:
         raise ReadError(f"the workbook is damaged ({_short(error)})") from None
     return found
