@@ -314,16 +314,22 @@ def _with_shared_strings(folder: Path, stem: str, sst: bytes) -> Path:
     return altered(folder, stem, change, extra=[("xl/sharedStrings.xml", sst)])
 
 
-def shared_string_repeated(folder: Path) -> Path:
+def shared_string_repeated(prefix: bytes = b"") -> Callable[[Path], Path]:
     """One shared string of 30,000 characters in 20,000 cells: 100 KB packed, and calamine makes a copy for every
-    cell (600 MB)."""
-    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-           b'2006/main" count="20000" uniqueCount="1"><si><t>' + b"Q" * 30_000 + b"</t></si></sst>")
-    cells = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>0</v></c>' % (letter, r)
-                                                      for letter in (b"A", b"B", b"C", b"D")) + b"</row>"
-                     for r in range(3, 5_003))
-    path = _with_shared_strings(folder, "sst_repeated", sst)
-    return repack(path, folder / "sst_repeated_cells.xlsx", before_sheet_end(cells))
+    cell (600 MB). With `prefix`, the shared strings' elements carry it (`<x:si>`), as calamine reads them too."""
+    def build(folder: Path) -> Path:
+        declared = b":" + prefix[:-1] if prefix else b""
+        sst = (b'<?xml version="1.0" encoding="UTF-8"?><%ssst xmlns%s="http://schemas.openxmlformats.org/'
+               b'spreadsheetml/2006/main" count="20000" uniqueCount="1"><%ssi><%st>' % (prefix, declared, prefix,
+                                                                                       prefix)
+               + b"Q" * 30_000 + b"</%st></%ssi></%ssst>" % (prefix, prefix, prefix))
+        cells = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>0</v></c>' % (letter, r)
+                                                          for letter in (b"A", b"B", b"C", b"D")) + b"</row>"
+                         for r in range(3, 5_003))
+        stem = f"sst_repeated{prefix.decode().strip(':')}"
+        path = _with_shared_strings(folder, stem, sst)
+        return repack(path, folder / f"{stem}_cells.xlsx", before_sheet_end(cells))
+    return build
 
 
 def dense_values(folder: Path) -> Path:
@@ -739,7 +745,9 @@ CASES: list[Case] = [
     Case("xlsx 1,001 sheets", many_sheets(1_001), True, "1,000"),
     Case("xlsx 300 sheets", many_sheets(300), False),
     Case("xlsx two million shared strings", huge_shared_strings, False),
-    Case("xlsx one long shared string in 20,000 cells", shared_string_repeated, True,
+    Case("xlsx one long shared string in 20,000 cells", shared_string_repeated(), True,
+         "more than a file of its size holds"),
+    Case("xlsx one long shared string in 20,000 cells, its elements prefixed", shared_string_repeated(b"x:"), True,
          "more than a file of its size holds"),
     Case("xlsx 4.2 million one-digit values", dense_values, True, "more than a file of its size holds"),
     Case("xlsx three sheets of 2 million one-digit values",

@@ -325,8 +325,9 @@ def _text_bytes(chunk: bytes) -> int:
     return sum(map(len, _TEXT_RUN.findall(chunk)))
 
 
-_SHARED_CELL = re.compile(rb't="s"[^>]*>\s*<(?:[\w.-]+:)?v>\s*([0-9]{1,10})\s*<')
-_SHARED_ITEM_END = b"</si>"
+_SHARED_CELL = re.compile(rb't="s"[^>]*><(?:[\w.-]+:)?v>([0-9]{1,9})<')
+_SHARED_ITEM_END = re.compile(rb"</(?:[\w.-]+:)?si>")  # calamine reads `<x:si>` as `<si>`
+_SHARED_ITEM_BYTES = 8 << 20  # one shared string, however formatted, is far smaller: 32,767 characters
 _SHARED_ITEM_MARKUP = len(b"<si><t></t>")
 
 
@@ -376,10 +377,13 @@ class Budget:
             lengths: list[int] = []
             carried = b""
             for chunk in self._shared_strings() if self._shared_strings else ():
-                items = (carried + chunk).split(_SHARED_ITEM_END)
+                items = _SHARED_ITEM_END.split(carried + chunk)
                 carried = items.pop()
+                if len(carried) > _SHARED_ITEM_BYTES:
+                    _refuse("the workbook's shared strings hold an item over "
+                            f"{_size(_SHARED_ITEM_BYTES)}, which no cell can hold; refused")
                 if not lengths and items:  # the part's first item: without the declaration and `<sst ...>`
-                    items[0] = items[0][max(items[0].find(b"<si"), 0):]
+                    items[0] = items[0][max(items[0].find(b"si>"), 0):]
                 lengths.extend(map(len, items))
             self._lengths = np.maximum(np.array(lengths, dtype=np.int64) - _SHARED_ITEM_MARKUP, 0)
             if int(self._lengths.sum()) > self.max_text:
@@ -454,9 +458,12 @@ class SheetGuard:
             self.budget.text -= self.text  # the other sheets' text
             lengths = self.budget.shared_lengths()
             self.text = 0
+            longest = int(lengths.max(initial=0))
             for chunk in self._chunks():
                 indexes = np.array(_SHARED_CELL.findall(chunk), dtype=np.int64)
-                exact = int(lengths[indexes[indexes < lengths.size]].sum())
+                # A cell whose index is written otherwise (`+5`, `&#53;`, many zeros) counts as the longest.
+                unread = chunk.count(b't="s"') - indexes.size
+                exact = int(lengths[indexes[indexes < lengths.size]].sum()) + max(unread, 0) * longest
                 if b't="inlineStr"' in chunk or b't="str"' in chunk:
                     exact += _text_bytes(chunk)
                 self.text += exact
