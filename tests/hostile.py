@@ -811,6 +811,8 @@ CASES: list[Case] = [
         MEMBER_FIRST, "=cmd|' /C calc'!A0")), False),
     Case("csv of 10 MB of one member's row repeated (findings on every row)", csv_file(
         "csv_flood", lambda: csv_header() + csv_member_row() * (10_000_000 // len(csv_member_row()))), False),
+    Case("csv of 4 MB of one-digit values", csv_file(
+        "csv_dense", lambda: csv_header() + ("1," * 41 + "1\n") * 47_000), False),
     Case("csv in Windows-1252", csv_file("csv_1252", lambda: (csv_header() + csv_member_row().replace(
         MEMBER_FIRST, "Zanzíbarra")).encode("cp1252")), False),
 ]
@@ -897,6 +899,7 @@ def commands(bad: Path, good: Path, out: Path) -> dict[str, list[str]]:
         "validate --report html": ["validate", str(bad), "--as-of", AS_OF, "--report", str(out / "report.html")],
         "fix": ["fix", str(bad), "-o", str(out / f"fixed{suffix}"), "--as-of", AS_OF],
         "convert": ["convert", str(bad), "--to", "csv", "-o", str(out / "converted.csv")],
+        "convert xlsx": ["convert", str(bad), "--to", "xlsx", "-o", str(out / "converted.xlsx")],
         "diff": ["diff", str(bad), str(good), "--format", "json"],
         "build otf": ["build", "otf", "--from", str(bad), "-o", str(out / "otf.xlsx"), "--as-of", AS_OF],
     }

@@ -33,6 +33,7 @@ REPRESENTATIVE = [
     "xlsx formula injection",
 ]
 FLOOD = "xlsx of 80,000 rows of garbage (findings in every cell)"  # validate json runs every case, floods too
+DENSE = "csv of 4 MB of one-digit values"
 READING_COMMANDS = ["validate", "validate --report xlsx", "validate --report html", "fix", "convert", "diff",
                     "build otf"]
 # Another engineer makes every refusal one line (issue 15, point 7); until then --report adds this one.
@@ -97,6 +98,7 @@ def test_representative_cases_through_every_command(corpus: dict[str, Path], goo
     jobs = [(name, command) for name in LEAKY for command in every]
     jobs += [(name, command) for name in REPRESENTATIVE for command in READING_COMMANDS]
     jobs += [(FLOOD, "validate"), (FLOOD, "fix")]  # the text report and the fix, which hold the most of a flood
+    jobs += [(DENSE, "convert xlsx")]  # a workbook written cell by cell in memory took 1.2 GB of it
     failures = []
     for name, command, run, out in run_all(jobs, corpus, good, tmp_path):
         wrong = check(name, command, run, out)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -68,51 +69,62 @@ def write_layout_workbook(
 ) -> None:
     """Write `rows` (dicts keyed by column id, normalised values) as an .xlsx of `layout` at `path`.
 
-    Callers choose the destination and wrap this in `atomic_output`; a value a row lacks is left blank.
+    Callers choose the destination and wrap this in `atomic_output`; a value a row lacks is left blank. The
+    workbook is written row by row (openpyxl's write-only mode), so a large conversion holds no cell objects:
+    a workbook of cells held in memory costs about 500 bytes a cell.
     """
-    book = Workbook()
-    sheet = book.active
-    sheet.title = layout.sheet_names[0] if layout.sheet_names else layout.name
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(layout.sheet_names[0] if layout.sheet_names else layout.name)
     _write_data(sheet, layout, rows)
     if drop_downs:
         _add_drop_downs(book, sheet, layout, last_row=max(len(rows) + 1, VALIDATED_ROWS))
     if instructions:
         _write_instructions(book.create_sheet(INSTRUCTIONS_SHEET), layout)
-    book.active = 0
     book.save(path)
 
 
 def _write_data(sheet: Worksheet, layout: Layout, rows: Sequence[Mapping[str, Any]]) -> None:
-    bold = Font(bold=True)
-    header_alignment = Alignment(wrap_text=True, vertical="top")
+    """The header and the rows. Column widths and formats come first (a sheet written row by row takes them before
+    its rows), so the values are looked at once for the widths, then written."""
+    formats = [_number_format(column) for column in layout.columns]
     widths = []
-    for index, column in enumerate(layout.columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.name)
-        cell.font, cell.alignment = bold, header_alignment
-        number_format = _number_format(column)
-        letter = get_column_letter(index)
-        # The column's own format applies to cells the provider types later, not only to the rows written.
-        sheet.column_dimensions[letter].number_format = number_format
-        longest = 0
-        for row_number, row in enumerate(rows, start=2):
-            value = _cell_value(column, row.get(column.id))
-            if value is None:
-                continue
-            cell = sheet.cell(row=row_number, column=index, value=value)
-            if isinstance(value, str):
-                # Text stays text: openpyxl would store `=...` as a formula that Excel runs (formula injection),
-                # and a value the reader could not parse (kept as its text) must stay visible as written.
-                cell.data_type, cell.number_format = "s", TEXT_FORMAT
-            else:
-                cell.number_format = number_format
-            longest = max(longest, len(str(value)) if not isinstance(value, dt.date) else len(number_format))
+    for index, (column, number_format) in enumerate(zip(layout.columns, formats, strict=True), start=1):
+        longest = max((len(str(value)) if not isinstance(value, dt.date) else len(number_format)
+                       for row in rows if (value := _cell_value(column, row.get(column.id))) is not None), default=0)
         width = min(max(longest, min(len(column.name), 24), _MIN_WIDTH) + 2, _MAX_WIDTH)
-        sheet.column_dimensions[letter].width = width
+        dimension = sheet.column_dimensions[get_column_letter(index)]
+        # The column's own format applies to cells the provider types later, not only to the rows written.
+        dimension.number_format, dimension.width = number_format, width
         widths.append(width)
     # A wrapped header needs room for its lines; Excel does not grow a row written by another program.
     lines = max((-(-len(c.name) // max(w - 2, 1)) for c, w in zip(layout.columns, widths, strict=True)), default=1)
     sheet.row_dimensions[1].height = 15 * lines
     sheet.freeze_panes = "A2"
+    bold, header_alignment = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    sheet.append([_styled(sheet, column.name, font=bold, alignment=header_alignment) for column in layout.columns])
+    for row in rows:
+        cells: list[WriteOnlyCell | None] = []
+        for column, number_format in zip(layout.columns, formats, strict=True):
+            value = _cell_value(column, row.get(column.id))
+            if value is None:
+                cells.append(None)
+            elif isinstance(value, str):
+                # Text stays text: openpyxl would store `=...` as a formula that Excel runs (formula injection),
+                # and a value the reader could not parse (kept as its text) must stay visible as written.
+                cell = _styled(sheet, value, number_format=TEXT_FORMAT)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(_styled(sheet, value, number_format=number_format))
+        sheet.append(cells)
+
+
+def _styled(sheet: Worksheet, value: Any, **style: Any) -> WriteOnlyCell:
+    """A cell for a sheet written row by row, with its style (font, alignment, number_format)."""
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
 
 
 def _number_format(column: Column) -> str:
@@ -133,7 +145,7 @@ def _cell_value(column: Column, value: Any) -> Any:
 
 
 def _add_drop_downs(book: Workbook, sheet: Worksheet, layout: Layout, last_row: int) -> None:
-    lists: Worksheet | None = None
+    listed: list[tuple[Column, Sequence[str]]] = []  # the lists too long to write inline: on the Lists sheet
     for index, column in enumerate(layout.columns, start=1):
         values = allowed_values(layout, column)
         if not values:
@@ -142,10 +154,9 @@ def _add_drop_downs(book: Workbook, sheet: Worksheet, layout: Layout, last_row: 
         if len(inline) <= INLINE_LIST_LIMIT and not any("," in v or '"' in v for v in values):
             formula = f'"{inline}"'
         else:
-            if lists is None:
-                lists = book.create_sheet(LISTS_SHEET)
-                lists.sheet_state = "hidden"
-            formula = _list_range(lists, column, values)
+            listed.append((column, values))
+            letter = get_column_letter(len(listed))
+            formula = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
         validation = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
         validation.showInputMessage = True
         prompt = _prompt(layout, column)
@@ -161,17 +172,19 @@ def _add_drop_downs(book: Workbook, sheet: Worksheet, layout: Layout, last_row: 
             validation.error = "Pick a value from the list (see the Instructions sheet)."
         letter = get_column_letter(index)
         validation.add(f"{letter}2:{letter}{last_row}")
-        sheet.add_data_validation(validation)
+        sheet.data_validations.append(validation)
+    if listed:
+        _write_lists(book.create_sheet(LISTS_SHEET), listed)
 
 
-def _list_range(lists: Worksheet, column: Column, values: Sequence[str]) -> str:
-    """Put the values in the next free column of the Lists sheet; return the absolute range of them."""
-    target = 1 if lists.max_column == 1 and lists.cell(row=1, column=1).value is None else lists.max_column + 1
-    lists.cell(row=1, column=target, value=column.name).font = Font(bold=True)
-    for row, value in enumerate(values, start=2):
-        lists.cell(row=row, column=target, value=value).number_format = TEXT_FORMAT
-    letter = get_column_letter(target)
-    return f"{quote_sheetname(lists.title)}!${letter}$2:${letter}${len(values) + 1}"
+def _write_lists(lists: Worksheet, listed: Sequence[tuple[Column, Sequence[str]]]) -> None:
+    """The hidden sheet of the long lists, one column each, in the order their ranges name them."""
+    lists.sheet_state = "hidden"
+    bold = Font(bold=True)
+    lists.append([_styled(lists, column.name, font=bold) for column, _ in listed])
+    for position in range(max(len(values) for _, values in listed)):
+        lists.append([_styled(lists, values[position], number_format=TEXT_FORMAT) if position < len(values)
+                      else None for _, values in listed])
 
 
 def _prompt(layout: Layout, column: Column) -> str | None:
@@ -186,15 +199,14 @@ def _prompt(layout: Layout, column: Column) -> str | None:
 def _write_instructions(sheet: Worksheet, layout: Layout) -> None:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for index, (title, width) in enumerate(zip(_INSTRUCTION_HEADERS, _INSTRUCTION_WIDTHS, strict=True), start=1):
-        sheet.cell(row=1, column=index, value=title).font = bold
+    for index, width in enumerate(_INSTRUCTION_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append([_styled(sheet, title, font=bold) for title in _INSTRUCTION_HEADERS])
     for number, column in enumerate(layout.columns, start=1):
         values = (number, column.name, _TYPE_WORDS[column.type], requirement(layout, column),
                   allowed_values_text(layout, column), column.note or "")
-        for index, value in enumerate(values, start=1):
-            sheet.cell(row=number + 1, column=index, value=value).alignment = wrap
-    sheet.freeze_panes = "A2"
+        sheet.append([_styled(sheet, value, alignment=wrap) for value in values])
 
 
 def requirement(layout: Layout, column: Column) -> str:
