@@ -314,19 +314,20 @@ def _with_shared_strings(folder: Path, stem: str, sst: bytes) -> Path:
     return altered(folder, stem, change, extra=[("xl/sharedStrings.xml", sst)])
 
 
-def shared_string_repeated(prefix: bytes = b"") -> Callable[[Path], Path]:
+def shared_string_repeated(prefix: bytes = b"", index: int = 0) -> Callable[[Path], Path]:
     """One shared string of 30,000 characters in 20,000 cells: 100 KB packed, and calamine makes a copy for every
-    cell (600 MB). With `prefix`, the shared strings' elements carry it (`<x:si>`), as calamine reads them too."""
+    cell (600 MB). With `prefix`, the shared strings' elements carry it (`<x:si>`), as calamine reads them too.
+    With `index` 1 the cells hold a short string instead, and the long one sits unused: a real file's long note."""
     def build(folder: Path) -> Path:
         declared = b":" + prefix[:-1] if prefix else b""
         sst = (b'<?xml version="1.0" encoding="UTF-8"?><%ssst xmlns%s="http://schemas.openxmlformats.org/'
-               b'spreadsheetml/2006/main" count="20000" uniqueCount="1"><%ssi><%st>' % (prefix, declared, prefix,
+               b'spreadsheetml/2006/main" count="20000" uniqueCount="2"><%ssi><%st>' % (prefix, declared, prefix,
                                                                                        prefix)
-               + b"Q" * 30_000 + b"</%st></%ssi></%ssst>" % (prefix, prefix, prefix))
-        cells = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>0</v></c>' % (letter, r)
+               + b"Q" * 30_000 + b"</%st></%ssi><%ssi><%st>Enrolled</%st></%ssi></%ssst>" % ((prefix,) * 7))
+        cells = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>%d</v></c>' % (letter, r, index)
                                                           for letter in (b"A", b"B", b"C", b"D")) + b"</row>"
                          for r in range(3, 5_003))
-        stem = f"sst_repeated{prefix.decode().strip(':')}"
+        stem = f"sst_repeated{prefix.decode().strip(':')}{index}"
         path = _with_shared_strings(folder, stem, sst)
         return repack(path, folder / f"{stem}_cells.xlsx", before_sheet_end(cells))
     return build
@@ -749,6 +750,7 @@ CASES: list[Case] = [
          "more than a file of its size holds"),
     Case("xlsx one long shared string in 20,000 cells, its elements prefixed", shared_string_repeated(b"x:"), True,
          "more than a file of its size holds"),
+    Case("xlsx one long shared string unused, 20,000 cells of a short one", shared_string_repeated(index=1), False),
     Case("xlsx 4.2 million one-digit values", dense_values, True, "more than a file of its size holds"),
     Case("xlsx three sheets of 2 million one-digit values",
          many_sheets(3, b"".join(b'<row r="%d">%s</row>' % (r, b"<c><v>1</v></c>" * 50) for r in range(1, 40_001)),
