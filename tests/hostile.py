@@ -333,6 +333,28 @@ def shared_string_repeated(prefix: bytes = b"", index: int = 0) -> Callable[[Pat
     return build
 
 
+def shared_strings_by_their_usual_name(benign_related: bool) -> Callable[[Path], Path]:
+    """The long shared string of `shared_string_repeated` in `xl/sharedStrings.xml`, which calamine reads by that
+    name whatever the relationships say: with no relationship to it, or with one to a harmless part elsewhere."""
+    def build(folder: Path) -> Path:
+        stem = "sst_related_elsewhere" if benign_related else "sst_unrelated"
+        hostile = shared_string_repeated()(folder)
+        harmless = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                    b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>ok</t></si></sst>')
+
+        def change(name: str, data: bytes) -> bytes:
+            if name == "xl/_rels/workbook.xml.rels":
+                return data.replace(b'Target="sharedStrings.xml"', b'Target="elsewhere.xml"' if benign_related
+                                    else b'Target="sharedStrings.xml" TargetMode="Ignored"').replace(
+                    b'relationships/sharedStrings"', b'relationships/sharedStrings"' if benign_related
+                    else b'relationships/unknown"')
+            return data
+
+        return repack(hostile, folder / f"{stem}.xlsx", change,
+                      extra=[("xl/elsewhere.xml", harmless)] if benign_related else ())
+    return build
+
+
 def dense_values(folder: Path) -> Path:
     """4.2 million one-digit values without references, 50 a row: about 400 KB packed, 75 bytes each in memory."""
     row = b"<c><v>1</v></c>" * 50
@@ -751,6 +773,10 @@ CASES: list[Case] = [
     Case("xlsx one long shared string in 20,000 cells, its elements prefixed", shared_string_repeated(b"x:"), True,
          "more than a file of its size holds"),
     Case("xlsx one long shared string unused, 20,000 cells of a short one", shared_string_repeated(index=1), False),
+    Case("xlsx repeated shared string under its usual name, unrelated", shared_strings_by_their_usual_name(False),
+         True, "more than a file of its size holds"),
+    Case("xlsx repeated shared string under its usual name, related elsewhere",
+         shared_strings_by_their_usual_name(True), True, "more than a file of its size holds"),
     Case("xlsx 4.2 million one-digit values", dense_values, True, "more than a file of its size holds"),
     Case("xlsx three sheets of 2 million one-digit values",
          many_sheets(3, b"".join(b'<row r="%d">%s</row>' % (r, b"<c><v>1</v></c>" * 50) for r in range(1, 40_001)),

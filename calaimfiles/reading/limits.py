@@ -336,7 +336,8 @@ class Budget:
     has read), from the file's packed size, and what they have spent so far; also the length of each of its shared
     strings, read from the shared strings part when first needed."""
 
-    def __init__(self, packed_bytes: int, shared_strings: Callable[[], Iterator[bytes]] | None = None) -> None:
+    def __init__(self, packed_bytes: int,
+                 shared_strings: Callable[[], Iterator[Iterator[bytes]]] | None = None) -> None:
         self.max_values = max(FREE_VALUES, int(VALUES_PER_PACKED_BYTE * packed_bytes))
         self.max_text = max(FREE_TEXT, TEXT_PER_PACKED_BYTE * packed_bytes)
         self.values = 0
@@ -360,35 +361,49 @@ class Budget:
     def of_package(cls, path: Path) -> Budget:
         """The budget of an .xlsx or .xlsm file, its shared strings found through the workbook's relationships."""
 
-        def shared_strings() -> Iterator[bytes]:
+        def shared_strings() -> Iterator[Iterator[bytes]]:
+            """The part the relationships name, and the one calamine also reads by its usual name."""
             with zipfile.ZipFile(path) as archive:
-                part = next((target for kind, target in workbook.relations(archive).values()
-                             if kind.endswith("/sharedStrings")), None)
-                if part is not None and part in archive.NameToInfo:
-                    with archive.open(part) as stream:
-                        yield from xml_chunks(stream)
+                named = [target for kind, target in workbook.relations(archive).values()
+                         if kind.endswith("/sharedStrings")]
+                for part in dict.fromkeys([*named, "xl/sharedStrings.xml"]):
+                    if part in archive.NameToInfo:
+                        with archive.open(part) as stream:
+                            yield xml_chunks(stream)
 
         return cls(path.stat().st_size, shared_strings)
 
     def shared_lengths(self) -> np.ndarray[Any, np.dtype[np.int64]]:
         """The length of each shared string (its bytes less the markup of a plain one: never under its
-        characters). All of them together are held by the reader too, so they must fit the text budget."""
+        characters), the longest of the parts that may hold it. All of them together are held by the reader too,
+        so they must fit the text budget."""
         if self._lengths is None:
-            lengths: list[int] = []
-            carried = b""
-            for chunk in self._shared_strings() if self._shared_strings else ():
-                items = _SHARED_ITEM_END.split(carried + chunk)
-                carried = items.pop()
-                if len(carried) > _SHARED_ITEM_BYTES:
-                    _refuse("the workbook's shared strings hold an item over "
-                            f"{_size(_SHARED_ITEM_BYTES)}, which no cell can hold; refused")
-                if not lengths and items:  # the part's first item: without the declaration and `<sst ...>`
-                    items[0] = items[0][max(items[0].find(b"si>"), 0):]
-                lengths.extend(map(len, items))
-            self._lengths = np.maximum(np.array(lengths, dtype=np.int64) - _SHARED_ITEM_MARKUP, 0)
-            if int(self._lengths.sum()) > self.max_text:
+            longest = np.zeros(0, dtype=np.int64)
+            for chunks in self._shared_strings() if self._shared_strings else ():
+                lengths = _item_lengths(chunks)
+                if lengths.size > longest.size:
+                    lengths, longest = longest, lengths
+                longest[: lengths.size] = np.maximum(longest[: lengths.size], lengths)
+            self._lengths = longest
+            if int(longest.sum()) > self.max_text:
                 self.refuse()
         return self._lengths
+
+
+def _item_lengths(chunks: Iterator[bytes]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The length of each `<si>` item of a shared strings part streamed in chunks."""
+    lengths: list[int] = []
+    carried = b""
+    for chunk in chunks:
+        items = _SHARED_ITEM_END.split(carried + chunk)
+        carried = items.pop()
+        if len(carried) > _SHARED_ITEM_BYTES:
+            _refuse(f"the workbook's shared strings hold an item over {_size(_SHARED_ITEM_BYTES)}, which no cell "
+                    "can hold; refused")
+        if not lengths and items:  # the part's first item: without the declaration and `<sst ...>`
+            items[0] = items[0][max(items[0].find(b"si>"), 0):]
+        lengths.extend(map(len, items))
+    return np.maximum(np.array(lengths, dtype=np.int64) - _SHARED_ITEM_MARKUP, 0)
 
 
 class SheetGuard:
