@@ -23,10 +23,10 @@ unpacked) and close to what Excel itself can hold:
   than MAX_SHEET_CELLS. The same holds for .ods tables (their repeats counted as calamine expands them), .xlsb
   and .xls sheets (their records walked), and CSV files (their lines padded to the widest).
 - MAX_CELL_CHARS: Excel's limit on the text of one cell (32,767 characters).
-- What a sheet makes the reader build, paid for by the file's packed size (`Budget`): the values (a sheet of
-  millions of one-digit cells packs into a megabyte) and the text, since calamine makes a copy of a shared string
-  for every cell that refers to it (one string of 32,000 characters in 20,000 cells packs into 100 KB and costs
-  640 MB), and keeps every shared string and every inline text.
+- What all the sheets of a workbook make the reader build, paid for by the file's packed size (`Budget`): the
+  values (a sheet of millions of one-digit cells packs into a megabyte) and the text, since calamine makes a copy
+  of a shared string for every cell that refers to it (one string of 32,000 characters in 20,000 cells packs into
+  100 KB and costs 640 MB), and keeps every shared string and every inline text.
 - Attributes in sheets and ODS content only as Excel and LibreOffice write them, `name="value"`, which is what
   the searches of these guards read (`check_attribute_syntax`).
 - For --report (openpyxl): MAX_TREE_PART_BYTES, MAX_OPENPYXL_OBJECTS (`check_before_openpyxl`).
@@ -66,7 +66,8 @@ MAX_SHEET_CELLS = MAX_ROWS * NARROW_COLUMNS
 SPARSE_RANGE_CELLS = 8_000_000  # about 256 MB in calamine: a range this large needs no values to pay for it
 RANGE_PER_VALUE = 4  # beyond it, a range at most this many times the cells that hold a value
 MAX_CELL_CHARS = 32_767
-# What one sheet may make the reader build: so much whatever the file, and beyond, in proportion to its packed size.
+# What the sheets of one workbook may make the reader build: so much whatever the file, beyond in proportion to
+# its size on disk.
 # A real RTF packs about 0.2 values and 1 character of text into a byte; validate holds about 75 bytes a value.
 FREE_VALUES = 4_000_000
 VALUES_PER_PACKED_BYTE = 0.5
