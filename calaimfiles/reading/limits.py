@@ -345,6 +345,7 @@ class Budget:
         self.text = 0
         self._shared_strings = shared_strings
         self._lengths: np.ndarray[Any, np.dtype[np.int64]] | None = None
+        self.longest_shared = 0  # characters of the longest shared string, once `shared_lengths` has read them
 
     def spend(self, values: int = 0, text: int = 0) -> None:
         """Count what a sheet adds; refuse the workbook past either limit."""
@@ -386,6 +387,7 @@ class Budget:
                     lengths, longest = longest, lengths
                 longest[: lengths.size] = np.maximum(longest[: lengths.size], lengths)
             self._lengths = longest
+            self.longest_shared = int(longest.max(initial=0))
             if int(longest.sum()) > self.max_text:
                 self.refuse()
         return self._lengths
@@ -425,6 +427,7 @@ class SheetGuard:
         self.budget = budget
         self._chunks = chunks  # the part streamed again from its start
         self.text = 0  # text the reader will build for the cells so far, or an upper bound of it
+        self._spent_values = 0  # values charged to the budget so far
         self._text_counted = False  # the whole sheet's shared text counted exactly, and within the budget
         self.rows = 0  # the last row seen (a row up to a tenth further may be unseen: `_ceiling`)
         self.columns = 0  # known only past NARROW_COLUMNS
@@ -452,9 +455,12 @@ class SheetGuard:
             if not self._text_counted:  # else counted with the whole sheet already
                 self._spend_text(_text_bytes(chunk))
         self.values += chunk.count(b"<v>") + (chunk.count(b"<is>") if inline else 0)
-        self.budget.spend(values=chunk.count(b"v>") // 2)  # `<x:v>` too: never under the values
+        built = chunk.count(b"v>") // 2  # `<x:v>` too: never under the values
+        self._spent_values += built
+        self.budget.spend(values=built)
         if (shared := chunk.count(b't="s"')) and not self._text_counted:
-            self._spend_text(shared * int(self.budget.shared_lengths().max(initial=0)))
+            self.budget.shared_lengths()
+            self._spend_text(shared * self.budget.longest_shared)
         # Excel writes the reference first; a cell that does not (or any other tag named <c...) is looked at
         # closely, and any other order counts as unreferenced (measured exactly, so never wrongly refused).
         if not self.unreferenced and chunk.count(b"<c") > chunk.count(b'<c r="'):
@@ -462,6 +468,13 @@ class SheetGuard:
         if not self.unreferenced:
             self._check_range(self.rows, self.columns or self.width, exact=False)
         return b't="e"' in chunk
+
+    def give_back(self) -> None:
+        """Return what this guard charged to the budget, for a sheet that another guard reads again from its
+        start (a sheet first read in pieces, then whole)."""
+        self.budget.values -= self._spent_values
+        self.budget.text -= self.text
+        self._spent_values = self.text = 0
 
     def _spend_text(self, amount: int) -> None:
         """Add text to the sheet's account. Past the budget, this sheet's bound (each shared-string cell at the
@@ -474,12 +487,12 @@ class SheetGuard:
             self.budget.text -= self.text  # the other sheets' text
             lengths = self.budget.shared_lengths()
             self.text = 0
-            longest = int(lengths.max(initial=0))
             for chunk in self._chunks():
                 indexes = np.array(_SHARED_CELL.findall(chunk), dtype=np.int64)
                 # A cell whose index is written otherwise (`+5`, `&#53;`, many zeros) counts as the longest.
                 unread = chunk.count(b't="s"') - indexes.size
-                exact = int(lengths[indexes[indexes < lengths.size]].sum()) + max(unread, 0) * longest
+                exact = (int(lengths[indexes[indexes < lengths.size]].sum())
+                         + max(unread, 0) * self.budget.longest_shared)
                 if b't="inlineStr"' in chunk or b't="str"' in chunk:
                     exact += _text_bytes(chunk)
                 self.text += exact

@@ -126,7 +126,7 @@ class Workbook:
             limits.check_xlsb(path)
         elif self.suffix == ".xls":
             limits.check_xls(path)
-        self._budget = limits.Budget.of_package(path) if self.is_excel else limits.Budget(path.stat().st_size)
+        self._budget = limits.Budget.of_package(path)  # what the sheets of an .xlsx may make calamine build
         if self.is_excel:
             try:
                 self._budget.shared_lengths()  # calamine reads every shared string as it opens the file
@@ -225,6 +225,7 @@ class Workbook:
             return not guard.columns and not guard.unreferenced
 
         def whole() -> Iterator[list[Any]]:
+            guard.give_back()  # the whole sheet is measured again from its start
             found.update(scan_sheet(self.path, name, self._budget))
             return self._whole_rows(name, part)[0]
 

@@ -16,7 +16,7 @@ import json
 import os
 import posixpath
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -25,6 +25,7 @@ import paramiko
 
 from calaimfiles.transport.log import sha256_of, utc_now
 from calaimfiles.transport.profile import SftpProfile
+from calaimfiles.transport.session import Progress, copy_blocks
 from calaimfiles.writing.output import (
     OutputError,
     atomic_output,
@@ -113,8 +114,7 @@ def outbound_files(sftp: paramiko.SFTPClient, profile: SftpProfile) -> list[Remo
     return sorted(found, key=lambda remote: remote.path)
 
 
-def fetch(sftp: paramiko.SFTPClient, remote: RemoteFile, folder: Path,
-          progress: Callable[[int, int], None] | None = None) -> Fetched:
+def fetch(sftp: paramiko.SFTPClient, remote: RemoteFile, folder: Path, progress: Progress | None = None) -> Fetched:
     """Copy one remote file into `folder` (user-only permissions) without replacing any local file."""
     target = folder / remote.name
     partial = temporary_beside(target)
@@ -132,19 +132,12 @@ def fetch(sftp: paramiko.SFTPClient, remote: RemoteFile, folder: Path,
         partial.unlink(missing_ok=True)
 
 
-def _copy(sftp: paramiko.SFTPClient, remote: RemoteFile, stream: BinaryIO,
-          progress: Callable[[int, int], None] | None) -> None:
-    """Read the remote file into `stream` ahead of need (prefetch). It is closed, which waits for the server's
-    answer, only after the whole copy: after a failure or Ctrl-C the handle goes with the connection, so a server
-    that stalled cannot hold the run for its whole timeout (paramiko's getfo closes it on the way out, and waited)."""
+def _copy(sftp: paramiko.SFTPClient, remote: RemoteFile, stream: BinaryIO, progress: Progress | None) -> None:
+    """Read the remote file into `stream` ahead of need (prefetch), closed only after the whole copy
+    (`copy_blocks`)."""
     source = sftp.open(remote.path, "rb")
     source.prefetch(remote.size)
-    done = 0
-    while block := source.read(1 << 20):
-        stream.write(block)
-        done += len(block)
-        if progress is not None:
-            progress(done, remote.size)
+    copy_blocks(source.read, stream.write, 1 << 20, remote.size, progress)
     source.close()
 
 

@@ -104,6 +104,23 @@ def connect(profile: SftpProfile, secrets: Secrets = Secrets()) -> Session:
     return Session(client, sftp, profile)
 
 
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+
+
+def copy_blocks(read: Callable[[int], bytes], write: Callable[[bytes], object], block: int, total: int,
+                progress: Progress | None) -> None:
+    """Move bytes from `read` to `write`, `block` at a time, telling `progress`. The callers open the remote file
+    and close it only after the whole copy: closing waits for the server to answer every request, so after a
+    failure or Ctrl-C the handle goes with the connection instead, and a server that stalled cannot hold the run
+    for its whole timeout (paramiko's putfo and getfo close it on the way out, and wait)."""
+    done = 0
+    while data := read(block):
+        write(data)
+        done += len(data)
+        if progress is not None:
+            progress(done, total)
+
+
 _KEY_TYPES: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 
 

@@ -28,7 +28,7 @@ import paramiko
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.transport import log
 from calaimfiles.transport.profile import SftpProfile
-from calaimfiles.transport.session import Link, TransportError, connect
+from calaimfiles.transport.session import Link, Progress, TransportError, connect, copy_blocks
 from calaimfiles.validate import InputError, SheetResult, ValidationRequest, validate_file
 from calaimfiles.writing.output import left_behind, temporary_name
 
@@ -36,7 +36,6 @@ from calaimfiles.writing.output import left_behind, temporary_name
 WINDOW_CODES = frozenset({"WINDOW-LATE", "PERIOD-FUTURE", "PERIOD-OLD"})
 GRACE_CODE = "WINDOW-GRACE"
 
-Progress = Callable[[int, int], None]
 
 
 class RemoteExists(TransportError):
@@ -230,8 +229,7 @@ def landed(sftp: paramiko.SFTPClient, local: Path, partial: str, target: str) ->
     digest = hashlib.sha256()
     with sftp.open(target, "rb") as remote:
         remote.prefetch(attributes.st_size)
-        for block in iter(lambda: remote.read(1 << 20), b""):
-            digest.update(block)
+        copy_blocks(remote.read, digest.update, 1 << 20, attributes.st_size, None)
     return digest.hexdigest() == log.sha256_of(local)
 
 
@@ -264,19 +262,11 @@ def send(sftp: paramiko.SFTPClient, profile: SftpProfile, local: Path, partial: 
 
 
 def _copy(sftp: paramiko.SFTPClient, local: Path, partial: str, size: int, progress: Progress | None) -> None:
-    """Copy `local` into `partial` in pipelined writes. The remote file is closed, which waits for the server to
-    acknowledge every write, only after the whole copy: after a failure or Ctrl-C the handle goes with the
-    connection instead, so a server that stalled cannot hold the run for its whole timeout (paramiko's putfo
-    closes it on the way out, and waited)."""
+    """Copy `local` into `partial` in pipelined writes, closed only after the whole copy (`copy_blocks`)."""
     remote = sftp.open(partial, "wb")
     remote.set_pipelined(True)
-    done = 0
     with local.open("rb") as stream:
-        while block := stream.read(32768):  # the largest write paramiko sends in one request
-            remote.write(block)
-            done += len(block)
-            if progress is not None:
-                progress(done, size)
+        copy_blocks(stream.read, remote.write, 32768, size, progress)  # paramiko's largest write request
     remote.close()
 
 

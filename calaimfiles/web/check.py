@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from calaimfiles.findings import Finding, Severity
 from calaimfiles.fixing import FixOutcome, check_fixable, plan_fixes, write_fixed
 from calaimfiles.layouts import ProfileError
-from calaimfiles.report import MAX_LISTED, Run
+from calaimfiles.report import MAX_LISTED, Run, listed
 from calaimfiles.validate import SheetResult, ValidationRequest, validate_file, validate_files, validate_set
 from calaimfiles.web import grid
 from calaimfiles.web.common import LOG, download, read_form, reason, render, request_for, stored_or_404
@@ -107,7 +107,8 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
         prefix = f"{index}-{number}"
         findings = []
         previous_row: object = object()
-        for position, finding in enumerate(result.findings[:MAX_LISTED]):
+        shown_here = listed(result.findings, MAX_LISTED)
+        for position, finding in enumerate(shown_here):
             findings.append(_FindingView(f"f{prefix}-{position}", finding, finding.row != previous_row))
             previous_row = finding.row
         sheet_grid = None
@@ -119,9 +120,9 @@ def file_view(stored: StoredFile, index: int = 0, with_grid: bool = False) -> di
                 LOG.error("calaimfiles serve: a grid could not be drawn (%s)", type(error).__name__)
         sheets.append({
             "result": result, "prefix": prefix, "findings": findings, "grid": sheet_grid,
-            "hidden": max(0, len(result.findings) - MAX_LISTED),
+            "hidden": len(result.findings) - len(shown_here) + sum(result.not_kept.values()),
             "errors": result.count(Severity.ERROR), "warnings": result.count(Severity.WARNING),
-            "fixable": sum(1 for f in result.findings if f.fixable),
+            "fixable": result.fixable(),
             "codes": sorted({f.code for f in result.findings}),
             "columns": sorted({f.column for f in result.findings if f.column}),
         })
